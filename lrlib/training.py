@@ -1,0 +1,180 @@
+"""Train an ``Experiment`` (or fetch its stored result) and return a ``Result``."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Iterable
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import __version__
+from .data import ENV_PATH, Mnist, load_mnist
+from .experiment import Experiment
+from .model import build_cnn
+from .profiles import get_profile
+from .results import Result, find_stored, writable_store
+
+ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
+# Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,
+# and still growing, means the weights are running away. A huge *first* epoch alone is not
+# divergence: Adam at 0.5 averages ~1e4 in epoch 1, then sits at chance (the article's case).
+EXPLODING_LOSS = 100 * math.log(10)
+
+
+class MissingResultError(RuntimeError):
+    """A stored result was required (``$LRLIB_STORED_ONLY``) but none exists."""
+
+
+def run(experiment: Experiment, retrain: bool = False, verbose: bool = True) -> Result:
+    """The result of ``experiment``: the stored one if there is one, else a fresh training run.
+
+    Args:
+        experiment: what to train.
+        retrain: train even if a result is stored, and store the new one.
+        verbose: print one line per epoch while training.
+
+    With ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing
+    result raises ``MissingResultError`` naming the command that produces it.
+    """
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
+    if not retrain:
+        stored = find_stored(experiment)
+        if stored is not None:
+            return stored
+    if os.environ.get(ENV_STORED_ONLY, "") not in ("", "0"):
+        raise MissingResultError(
+            f"No stored {experiment.profile}-profile result for {experiment.label()} "
+            f"(key {experiment.key()}), and {ENV_STORED_ONLY} forbids training. Produce it with: "
+            f"python -m lrlib reproduce --profile {experiment.profile}")
+    result = train(experiment, verbose=verbose)
+    writable_store().save(result)
+    return result
+
+
+def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: bool = False,
+             description: str = "experiments") -> list[Result]:
+    """``run`` each experiment in turn, with a progress bar across the runs."""
+    experiments = list(experiments)
+    results = []
+    with tqdm(total=len(experiments), desc=description, unit="run") as bar:
+        for experiment in experiments:
+            bar.set_postfix_str(experiment.label())
+            results.append(run(experiment, retrain=retrain, verbose=verbose))
+            bar.update()
+    return results
+
+
+def train(experiment: Experiment, verbose: bool = True) -> Result:
+    """Train ``experiment`` now, without looking at or writing to any store."""
+    started = time.perf_counter()
+    data = profile_data(experiment.profile)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(experiment.seed)
+    model = build_cnn(data.input_shape)
+    model.compile(loss="categorical_crossentropy", optimizer=experiment.build_optimizer(), metrics=["accuracy"])
+    epochs = experiment.effective_epochs
+    recorder = EpochRecorder(epochs, verbose)
+    callbacks = [recorder]
+    if experiment.early_stopping_patience is not None or experiment.restore_best:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=experiment.early_stopping_patience or epochs,
+            restore_best_weights=experiment.restore_best))
+    fit_started = time.perf_counter()
+    model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=epochs,
+              validation_split=experiment.validation_split, shuffle=True, verbose=0, callbacks=callbacks)
+    train_time = time.perf_counter() - fit_started
+    test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+    if verbose:
+        tqdm.write(f"test loss {test_loss:.4f} - test accuracy {test_accuracy:.4f}"
+                   + (f" - diverged: {recorder.divergence}" if recorder.divergence else ""))
+    return Result(
+        experiment=experiment, history=recorder.history, test_loss=float(test_loss),
+        test_accuracy=float(test_accuracy), epochs_run=len(recorder.history["loss"]),
+        wall_time_s=round(time.perf_counter() - started, 3), train_time_s=round(train_time, 3),
+        diverged=recorder.divergence is not None, divergence_reason=recorder.divergence,
+        provenance=provenance(data.source))
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """Records each epoch's metrics and rate, prints one clean line, and stops on divergence.
+
+    It works per epoch, not per batch: a batch hook would make Keras wait for every step.
+    """
+
+    def __init__(self, epochs: int, verbose: bool):
+        super().__init__()
+        self.epochs, self.verbose = epochs, verbose
+        self.history = {name: [] for name in ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate")}
+        self.divergence: str | None = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_rate = current_learning_rate(self.model.optimizer)
+        self._epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            self.history[name].append(float(logs.get(name, math.nan)))
+        self.history["learning_rate"].append(self._epoch_rate)
+        loss = self.history["loss"][-1]
+        if not math.isfinite(loss):
+            self.divergence = f"training loss became {loss} in epoch {epoch + 1}"
+        elif loss > EXPLODING_LOSS and len(self.history["loss"]) > 1 and loss > self.history["loss"][-2]:
+            self.divergence = (f"training loss exploded to {loss:.4g} (> {EXPLODING_LOSS:.0f} and growing) "
+                               f"in epoch {epoch + 1}")
+        if self.divergence:
+            self.model.stop_training = True
+        if self.verbose:
+            seconds = time.perf_counter() - self._epoch_started
+            metrics = " - ".join(f"{name} {self.history[name][-1]:.4f}"
+                                 for name in ("loss", "accuracy", "val_loss", "val_accuracy"))
+            # tqdm.write keeps the line clear of a progress bar running across experiments.
+            tqdm.write(f"epoch {epoch + 1}/{self.epochs} - {metrics} - lr {self._epoch_rate:.3g} - {seconds:.1f}s"
+                       + (f" - stopped: {self.divergence}" if self.divergence else ""))
+
+
+def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
+    """The rate the optimizer applies at its next step (a schedule evaluated at that step)."""
+    return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+
+
+@functools.lru_cache(maxsize=3)
+def _cached_profile_data(profile: str, mnist_path: str | None) -> Mnist:
+    spec = get_profile(profile)
+    return load_mnist(n_train=spec.n_train, n_test=spec.n_test)
+
+
+def profile_data(profile: str) -> Mnist:
+    """The MNIST arrays a profile trains on (cached per profile and data file)."""
+    return _cached_profile_data(profile, os.environ.get(ENV_PATH))
+
+
+def device_description() -> str:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        names = [tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name) for gpu in gpus]
+        return "GPU: " + ", ".join(names)
+    return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
+
+
+def provenance(data_source: str) -> dict[str, str]:
+    """Versions, machine and data behind a result."""
+    import tensorflow as tf
+
+    return {
+        "lrlib": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
+        "numpy": np.__version__, "python": sys.version.split()[0], "platform": platform.platform(),
+        "device": device_description(), "data_source": data_source,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }

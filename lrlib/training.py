@@ -33,13 +33,14 @@ class MissingResultError(RuntimeError):
     """A stored result was required (``$LRLIB_STORED_ONLY``) but none exists."""
 
 
-def run(experiment: Experiment, retrain: bool = False, verbose: bool = True) -> Result:
+def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, progress: bool = False) -> Result:
     """The result of ``experiment``: the stored one if there is one, else a fresh training run.
 
     Args:
         experiment: what to train.
         retrain: train even if a result is stored, and store the new one.
         verbose: print one line per epoch while training.
+        progress: show a ``tqdm.auto`` bar over the epochs while training.
 
     With ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing
     result raises ``MissingResultError`` naming the command that produces it.
@@ -55,7 +56,7 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True) -> 
             f"No stored {experiment.profile}-profile result for {experiment.label()} "
             f"(key {experiment.key()}), and {ENV_STORED_ONLY} forbids training. Produce it with: "
             f"python -m lrlib reproduce --profile {experiment.profile}")
-    result = train(experiment, verbose=verbose)
+    result = train(experiment, verbose=verbose, progress=progress)
     writable_store().save(result)
     return result
 
@@ -73,7 +74,7 @@ def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: 
     return results
 
 
-def train(experiment: Experiment, verbose: bool = True) -> Result:
+def train(experiment: Experiment, verbose: bool = True, progress: bool = False) -> Result:
     """Train ``experiment`` now, without looking at or writing to any store."""
     started = time.perf_counter()
     data = profile_data(experiment.profile)
@@ -84,6 +85,8 @@ def train(experiment: Experiment, verbose: bool = True) -> Result:
     epochs = experiment.effective_epochs
     recorder = EpochRecorder(epochs, verbose)
     callbacks = [recorder]
+    if progress:
+        callbacks.append(EpochProgressBar(epochs, experiment.label()))
     if experiment.early_stopping_patience is not None or experiment.restore_best:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=experiment.early_stopping_patience or epochs,
@@ -142,6 +145,24 @@ class EpochRecorder(keras.callbacks.Callback):
                        + (f" - stopped: {self.divergence}" if self.divergence else ""))
 
 
+class EpochProgressBar(keras.callbacks.Callback):
+    """A ``tqdm.auto`` bar that advances once per epoch (a widget in notebooks)."""
+
+    def __init__(self, epochs: int, description: str):
+        super().__init__()
+        self.epochs, self.description = epochs, description
+
+    def on_train_begin(self, logs=None):
+        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update()
+        self.bar.set_postfix(loss=f"{(logs or {}).get('loss', float('nan')):.4f}")
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
 def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
     """The rate the optimizer applies at its next step (a schedule evaluated at that step)."""
     return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
@@ -158,7 +179,8 @@ def profile_data(profile: str) -> Mnist:
     return _cached_profile_data(profile, os.environ.get(ENV_PATH))
 
 
-def device_description() -> str:
+def describe_device() -> str:
+    """The device TensorFlow trains on, e.g. ``GPU: NVIDIA T4`` or ``CPU: x86_64, 2 cores``."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -175,6 +197,6 @@ def provenance(data_source: str) -> dict[str, str]:
     return {
         "lrlib": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
         "numpy": np.__version__, "python": sys.version.split()[0], "platform": platform.platform(),
-        "device": device_description(), "data_source": data_source,
+        "device": describe_device(), "data_source": data_source,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

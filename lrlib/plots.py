@@ -1,0 +1,92 @@
+"""Figures of results. Each function draws on an ``Axes`` (a new one if none is given) and
+returns it; nothing here trains or reads files."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from .results import Result
+
+CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over ten digits
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.figure(figsize=(7, 4)).add_subplot()
+
+
+def plot_history(result: Result, ax: Axes | None = None, metrics: Sequence[str] = ("loss", "val_loss"),
+                 title: str | None = None, log_scale: bool = False) -> Axes:
+    """Per-epoch curves of one result, epochs counted from 1 as Keras prints them."""
+    ax = _axes(ax)
+    epochs = np.arange(1, result.epochs_run + 1)
+    names = {"loss": "training loss", "val_loss": "validation loss",
+             "accuracy": "training accuracy", "val_accuracy": "validation accuracy"}
+    for metric in metrics:
+        ax.plot(epochs, result.history[metric], marker=".", label=names.get(metric, metric))
+    if result.diverged:
+        ax.axvline(result.epochs_run, color="red", linestyle=":", label="stopped: diverged")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("categorical cross-entropy" if "loss" in metrics[0] else "accuracy")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_title(title or f"{result.experiment.label()} ({result.experiment.profile} profile)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metric: str = "val_loss",
+                         log_scale: bool = True, show_chance: bool = True) -> Axes:
+    """One ``metric`` curve per result, labelled by its experiment, on a shared axis."""
+    ax = _axes(ax)
+    for result in results:
+        ax.plot(np.arange(1, result.epochs_run + 1), result.history[metric], marker=".",
+                label=result.experiment.label())
+    if show_chance and "loss" in metric:
+        ax.axhline(CHANCE_LOSS, color="grey", linestyle="--", label="chance (ln 10)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric.replace("_", " "))
+    if log_scale:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def good_band(results: Sequence[Result], tolerance: float = 0.005) -> tuple[float, float] | None:
+    """The lowest and highest rate whose test accuracy is within ``tolerance`` of the best."""
+    if not results:
+        return None
+    best = max(r.test_accuracy for r in results)
+    rates = [r.experiment.learning_rate for r in results if r.test_accuracy >= best - tolerance]
+    return min(rates), max(rates)
+
+
+def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | None = None,
+               tolerance: float = 0.005) -> Axes:
+    """Final test accuracy against the learning rate (log axis), one line per optimizer, each
+    optimizer's good band (within ``tolerance`` of its best accuracy) shaded."""
+    ax = _axes(ax)
+    for optimizer, results in results_by_optimizer.items():
+        ordered = sorted(results, key=lambda r: r.experiment.learning_rate)
+        rates = [r.experiment.learning_rate for r in ordered]
+        line, = ax.plot(rates, [r.test_accuracy for r in ordered], marker="o", label=optimizer)
+        band = good_band(ordered, tolerance)
+        if band:
+            # Widen a one-point band a little so that it stays visible.
+            low, high = (band[0] / 1.5, band[1] * 1.5) if band[0] == band[1] else band
+            ax.axvspan(low, high, color=line.get_color(), alpha=0.15,
+                       label=f"{optimizer}: within {tolerance:.1%} of its best")
+    ax.axhline(0.1, color="grey", linestyle="--", label="chance (10 %)")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return ax

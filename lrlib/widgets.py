@@ -1,0 +1,122 @@
+"""ipywidgets controls for the chapters.
+
+Sliders only pick among stored results and redraw at once; training sits behind a button.
+Each control is a small class holding its state (so tests can drive it) and showing itself in
+a notebook through ``widget``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from .experiment import OPTIMIZERS, Experiment
+from .plots import plot_history
+from .results import Result
+from .training import run
+
+
+def _summary(result: Result) -> str:
+    text = f"{result.experiment.label()}: test loss {result.test_loss:.4f}, test accuracy {result.test_accuracy:.4f}"
+    return text + (f" ({result.divergence_reason})" if result.diverged else "")
+
+
+def _draw(output: widgets.Output, result: Result, metrics: Sequence[str], log_scale: bool) -> None:
+    with output:
+        output.clear_output(wait=True)
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        plot_history(result, ax=ax, metrics=metrics, log_scale=log_scale)
+        plt.show()
+        print(_summary(result))
+
+
+class RateExplorer:
+    """A log-spaced slider over the learning rates of stored results (and, when the results
+    span several optimizers, a choice of optimizer) that redraws the chosen run's curves."""
+
+    def __init__(self, results: Sequence[Result], metrics: Sequence[str] = ("loss", "val_loss"),
+                 log_scale: bool = True):
+        if not results:
+            raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
+        self.metrics, self.log_scale = tuple(metrics), log_scale
+        self._by_key = {(r.experiment.optimizer, r.experiment.learning_rate): r for r in results}
+        optimizers = sorted({optimizer for optimizer, _ in self._by_key})
+        self.optimizer = widgets.ToggleButtons(options=optimizers, description="optimizer")
+        self.rate = widgets.SelectionSlider(description="learning rate", continuous_update=True,
+                                            layout=widgets.Layout(width="520px"),
+                                            style={"description_width": "initial"})
+        self.output = widgets.Output()
+        self.optimizer.observe(self._on_optimizer, names="value")
+        self._on_optimizer()
+        self.rate.observe(lambda change: self._show(), names="value")
+        controls = [self.rate] if len(optimizers) == 1 else [self.optimizer, self.rate]
+        self.widget = widgets.VBox([*controls, self.output])
+
+    @property
+    def current(self) -> Result:
+        return self._by_key[(self.optimizer.value, self.rate.value)]
+
+    def select(self, learning_rate: float, optimizer: str | None = None) -> Result:
+        if optimizer is not None:
+            self.optimizer.value = optimizer
+        self.rate.value = learning_rate
+        return self.current
+
+    def _on_optimizer(self, change=None):
+        rates = sorted(rate for optimizer, rate in self._by_key if optimizer == self.optimizer.value)
+        previous = self.rate.value if self.rate.options else None
+        self.rate.options = [(f"{rate:g}", rate) for rate in rates]
+        self.rate.value = previous if previous in rates else rates[len(rates) // 2]
+        self._show()
+
+    def _show(self):
+        _draw(self.output, self.current, self.metrics, self.log_scale)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class TrainPanel:
+    """Pick an optimizer and a rate (log slider), then press the button to train that run now
+    in the quick profile, with a progress bar. Moving the slider never trains."""
+
+    def __init__(self, optimizer: str = "adam", learning_rate: float = 1e-3, profile: str = "quick",
+                 trainer: Callable[..., Result] = run):
+        Experiment(optimizer, learning_rate, profile=profile)  # validate the starting point
+        self.profile, self._trainer = profile, trainer
+        self.optimizer = widgets.Dropdown(options=sorted(OPTIMIZERS), value=optimizer, description="optimizer")
+        self.rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-7, max=0, step=0.25,
+                                           description="learning rate", readout_format=".1e",
+                                           style={"description_width": "initial"},
+                                           layout=widgets.Layout(width="520px"))
+        self.button = widgets.Button(description=f"Train now ({profile} profile)", icon="play",
+                                     button_style="primary", layout=widgets.Layout(width="240px"))
+        self.output = widgets.Output()
+        self.last_result: Result | None = None
+        self.button.on_click(lambda button: self.train())
+        self.widget = widgets.VBox([widgets.HBox([self.optimizer, self.rate]), self.button, self.output])
+
+    def experiment(self) -> Experiment:
+        return Experiment(self.optimizer.value, float(self.rate.value), profile=self.profile)
+
+    def train(self) -> Result:
+        """Train (or fetch, if stored) the chosen run and draw it."""
+        experiment = self.experiment()
+        self.button.disabled = True
+        try:
+            with self.output:
+                self.output.clear_output()
+                self.last_result = self._trainer(experiment, verbose=False, progress=True)
+            _draw(self.output, self.last_result, ("loss", "val_loss"), log_scale=True)
+        finally:
+            self.button.disabled = False
+        return self.last_result
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

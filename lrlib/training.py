@@ -179,6 +179,14 @@ def profile_data(profile: str) -> Mnist:
     return _cached_profile_data(profile, os.environ.get(ENV_PATH))
 
 
+def steps_per_epoch(experiment: Experiment) -> int:
+    """Optimizer steps in one epoch of ``experiment``: its training images (after the validation
+    split) divided by the batch size, rounded up, as Keras counts them."""
+    images = len(profile_data(experiment.profile).x_train)
+    training_images = math.floor(images * (1 - experiment.validation_split))  # Keras's own split
+    return math.ceil(training_images / experiment.batch_size)
+
+
 def describe_device() -> str:
     """The device TensorFlow trains on, e.g. ``GPU: NVIDIA T4`` or ``CPU: x86_64, 2 cores``."""
     import tensorflow as tf

@@ -44,15 +44,17 @@ class RateExplorer:
         self._by_key = {(r.experiment.optimizer, r.experiment.learning_rate): r for r in results}
         optimizers = sorted({optimizer for optimizer, _ in self._by_key})
         self.optimizer = widgets.ToggleButtons(options=optimizers, description="optimizer")
-        self.rate = widgets.SelectionSlider(description="learning rate", continuous_update=True,
+        rates = self._rates(optimizers[0])
+        self.rate = widgets.SelectionSlider(options=[(f"{rate:g}", rate) for rate in rates],
+                                            value=rates[len(rates) // 2], description="learning rate",
                                             layout=widgets.Layout(width="520px"),
                                             style={"description_width": "initial"})
         self.output = widgets.Output()
         self.optimizer.observe(self._on_optimizer, names="value")
-        self._on_optimizer()
         self.rate.observe(lambda change: self._show(), names="value")
         controls = [self.rate] if len(optimizers) == 1 else [self.optimizer, self.rate]
         self.widget = widgets.VBox([*controls, self.output])
+        self._show()
 
     @property
     def current(self) -> Result:
@@ -64,11 +66,14 @@ class RateExplorer:
         self.rate.value = learning_rate
         return self.current
 
-    def _on_optimizer(self, change=None):
-        rates = sorted(rate for optimizer, rate in self._by_key if optimizer == self.optimizer.value)
-        previous = self.rate.value if self.rate.options else None
-        self.rate.options = [(f"{rate:g}", rate) for rate in rates]
-        self.rate.value = previous if previous in rates else rates[len(rates) // 2]
+    def _rates(self, optimizer: str) -> list[float]:
+        return sorted(rate for name, rate in self._by_key if name == optimizer)
+
+    def _on_optimizer(self, change):
+        rates, previous = self._rates(change["new"]), self.rate.value
+        with self.rate.hold_trait_notifications():
+            self.rate.options = [(f"{rate:g}", rate) for rate in rates]
+            self.rate.value = previous if previous in rates else rates[len(rates) // 2]
         self._show()
 
     def _show(self):

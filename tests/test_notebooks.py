@@ -1,0 +1,126 @@
+"""The chapters: committed clean, Colab-ready, and executed by nbval in the quick profile."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+
+# The article's five fixed-rate results, as it printed them, in the layout the chapters print.
+ARTICLE_TABLE = """\
+scenario   learning rate  test loss  test accuracy
+baseline           0.001     0.0286         0.9919
+too large            0.5     2.3189         0.1010
+large               0.01     0.0454         0.9888
+small              1e-05     0.1712         0.9514
+too small          1e-07     2.2724         0.1625
+"""
+
+
+def load(path):
+    return json.loads(path.read_text())
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_every_chapter_is_in_the_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    assert len(NOTEBOOKS) >= 5
+    for path in NOTEBOOKS:
+        assert f"book/{path.stem}" in toc
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    for cell in code_cells(load(path)):
+        assert not cell["outputs"] and cell["execution_count"] is None
+
+
+def test_install_cell_is_identical_everywhere_and_names_the_configured_repository():
+    first_cells = {source(code_cells(load(path))[0]) for path in NOTEBOOKS}
+    assert len(first_cells) == 1
+    install = first_cells.pop()
+    repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert f"lrlib @ git+{repository}" in install and "google.colab" in install
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_colab_ready_and_interactive(path):
+    notebook = load(path)
+    assert notebook["metadata"]["accelerator"] == "GPU"
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    text = "\n".join(source(cell) for cell in code_cells(notebook))
+    assert "describe_device()" in text  # each chapter says which device TensorFlow uses
+    assert "RateExplorer(" in text and "TrainPanel(" in text
+    assert notebook["cells"][0]["cell_type"] == "markdown" and source(notebook["cells"][0]).startswith("# ")
+
+
+def with_expected_outputs(path, destination):
+    """A copy of the notebook whose checked cells carry the output they must reproduce."""
+    notebook = load(path)
+    for cell in code_cells(notebook):
+        if source(cell).startswith(CHECK_MARK):
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ARTICLE_TABLE}]
+            cell["execution_count"] = 1  # nbval refuses outputs of a cell that never ran
+    copy = destination / path.name
+    copy.write_text(json.dumps(notebook))
+    return copy
+
+
+@pytest.fixture(scope="session")
+def shared_quick_results(tmp_path_factory):
+    # One results folder for the whole session: later chapters reuse the quick runs of earlier
+    # ones, as they do for a learner working through the book.
+    return tmp_path_factory.mktemp("quick-results")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_executes_under_nbval(path, tmp_path, shared_quick_results):
+    copy = with_expected_outputs(path, tmp_path)
+    env = {**os.environ, "LRLIB_PROFILE": "quick", "LRLIB_RESULTS_DIR": str(shared_quick_results),
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("LRLIB_STORED_ONLY", None)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+                           "-q", str(copy)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
+    seconds = time.perf_counter() - started
+    print(f"\n{path.name}: executed under nbval in {seconds:.0f} s (quick profile)")
+    assert done.returncode == 0, done.stdout[-6000:]
+    # nbval makes one test item per code cell: all of them ran and passed.
+    assert re.search(rf"\b{len(code_cells(load(path)))} passed", done.stdout), done.stdout[-2000:]
+
+
+def test_the_article_table_is_checked_where_it_is_printed():
+    checked = [path.name for path in NOTEBOOKS
+               if any(source(c).startswith(CHECK_MARK) for c in code_cells(load(path)))]
+    assert {"02_baseline.ipynb", "03_too_large.ipynb", "04_too_small.ipynb"} <= set(checked)
+
+
+def test_nbval_fails_when_a_checked_output_differs(tmp_path, monkeypatch):
+    # The output check can fail: a wrong expectation in the injected copy makes nbval red.
+    monkeypatch.setattr(sys.modules[__name__], "ARTICLE_TABLE", ARTICLE_TABLE.replace("0.9919", "0.9999"))
+    copy = with_expected_outputs(ROOT / "book" / "02_baseline.ipynb", tmp_path)
+    notebook = load(copy)
+    last = next(i for i, c in enumerate(notebook["cells"]) if source(c).startswith(CHECK_MARK))
+    notebook["cells"] = notebook["cells"][:last + 1]  # up to the checked table
+    copy.write_text(json.dumps(notebook))
+    env = {**os.environ, "LRLIB_PROFILE": "quick", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p",
+                           "no:cacheprovider", "-q", str(copy)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=600)
+    assert done.returncode != 0 and "0.9999" in done.stdout

@@ -51,7 +51,7 @@ class RateExplorer:
                                             style={"description_width": "initial"})
         self.output = widgets.Output()
         self.optimizer.observe(self._on_optimizer, names="value")
-        self.rate.observe(lambda change: self._show(), names="value")
+        self.rate.observe(self._on_rate, names="value")
         controls = [self.rate] if len(optimizers) == 1 else [self.optimizer, self.rate]
         self.widget = widgets.VBox([*controls, self.output])
         self._show()
@@ -71,9 +71,13 @@ class RateExplorer:
 
     def _on_optimizer(self, change):
         rates, previous = self._rates(change["new"]), self.rate.value
-        with self.rate.hold_trait_notifications():
-            self.rate.options = [(f"{rate:g}", rate) for rate in rates]
-            self.rate.value = previous if previous in rates else rates[len(rates) // 2]
+        self.rate.unobserve(self._on_rate, names="value")  # one redraw for the switch, not several
+        self.rate.options = [(f"{rate:g}", rate) for rate in rates]
+        self.rate.value = previous if previous in rates else rates[len(rates) // 2]
+        self.rate.observe(self._on_rate, names="value")
+        self._show()
+
+    def _on_rate(self, change):
         self._show()
 
     def _show(self):

@@ -1,0 +1,144 @@
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from lrlib import Experiment, plots, report  # noqa: E402
+from lrlib.scenarios import fixed_lr  # noqa: E402
+from lrlib.widgets import RateExplorer, TrainPanel  # noqa: E402
+
+from test_results import make_result  # noqa: E402
+
+
+def result_at(rate, accuracy=0.9, optimizer="adam", val_loss=(1.0, 0.8, 0.9, 0.7, 0.75)):
+    base = make_result(Experiment(optimizer, rate, profile="tiny"), loss=tuple(range(len(val_loss), 0, -1)))
+    history = {**base.history, "val_loss": list(val_loss)}
+    return type(base)(**{**base.__dict__, "history": history, "test_accuracy": accuracy})
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_history_draws_each_metric_against_epochs_from_one():
+    result = result_at(0.01)
+    ax = plots.plot_history(result, log_scale=True)
+    assert [line.get_label() for line in ax.lines] == ["training loss", "validation loss"]
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3, 4, 5]
+    assert ax.get_yscale() == "log"
+
+
+def test_plot_history_marks_a_diverged_run():
+    result = result_at(0.01)
+    diverged = type(result)(**{**result.__dict__, "diverged": True, "divergence_reason": "nan"})
+    assert "stopped: diverged" in [line.get_label() for line in plots.plot_history(diverged).lines]
+
+
+def test_plot_loss_comparison_one_line_per_result_and_chance():
+    ax = plots.plot_loss_comparison([result_at(0.01), result_at(0.1)])
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[:2] == ["adam lr=0.01", "adam lr=0.1"] and "chance (ln 10)" in labels
+    assert ax.lines[-1].get_ydata()[0] == pytest.approx(math.log(10))
+
+
+def test_good_band_against_a_hand_computed_case():
+    results = [result_at(r, a) for r, a in [(1e-5, 0.5), (1e-4, 0.986), (1e-3, 0.99), (1e-2, 0.987), (1e-1, 0.1)]]
+    assert plots.good_band(results, tolerance=0.005) == (1e-4, 1e-2)
+    assert plots.good_band(results, tolerance=0.0) == (1e-3, 1e-3)
+    assert plots.good_band([]) is None
+
+
+def test_plot_sweep_uses_a_log_axis_and_sorted_rates():
+    runs = [result_at(r, a) for r, a in [(1e-2, 0.98), (1e-4, 0.9), (1e-3, 0.99)]]
+    ax = plots.plot_sweep({"adam": runs, "sgd": [result_at(0.5, 0.99, "sgd")]})
+    assert ax.get_xscale() == "log"
+    assert list(ax.lines[0].get_xdata()) == [1e-4, 1e-3, 1e-2]
+    assert list(ax.lines[0].get_ydata()) == [0.9, 0.99, 0.98]
+
+
+def test_comparison_table_puts_the_article_beside_our_numbers():
+    chosen = fixed_lr("tiny")[:2]
+    table = report.comparison_table(chosen, [result_at(0.001, 0.95), result_at(0.5, 0.1)])
+    assert isinstance(table, pd.DataFrame) and list(table.index) == ["baseline", "too large"]
+    assert table.loc["baseline", "article: test accuracy"] == 0.9919
+    assert table.loc["baseline", "ours: test accuracy"] == 0.95
+    with pytest.raises(ValueError):
+        report.comparison_table(chosen, [result_at(0.001)])
+
+
+def test_article_figures_text_is_fixed_width():
+    lines = report.article_figures_text(fixed_lr("tiny")).splitlines()
+    assert len(lines) == 6 and len({len(line) for line in lines}) == 1
+    assert lines[1].split() == ["baseline", "0.001", "0.0286", "0.9919"]
+
+
+def test_epoch_to_epoch_variation_matches_the_formula():
+    result = result_at(0.01, val_loss=(2.0, 1.0, 0.5, 0.7, 0.4, 0.6, 0.5, 0.8))
+    # skip the first quarter (2 of 8 epochs): changes 0.2, 0.3, 0.2, 0.1, 0.3
+    assert report.epoch_to_epoch_variation(result) == pytest.approx(0.22)
+    assert report.epoch_to_epoch_variation(result, skip=0) == pytest.approx((1 + 0.5 + 0.2 + 0.3 + 0.2 + 0.1 + 0.3) / 7)
+
+
+def test_glue_is_harmless_without_myst_nb(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_myst(name, *args, **kwargs):
+        if name.startswith("myst_nb"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_myst)
+    assert report.glue("x", 1) is None
+
+
+def test_rate_explorer_shows_stored_runs_and_never_trains(monkeypatch):
+    import lrlib.training
+
+    monkeypatch.setattr(lrlib.training, "train", lambda *a, **k: pytest.fail("the slider trained"))
+    runs = [result_at(r, 0.9, "adam") for r in (1e-4, 1e-3, 1e-2)] + [result_at(0.5, 0.95, "sgd")]
+    explorer = RateExplorer(runs)
+    assert [label for label, _ in explorer.rate.options] == ["0.0001", "0.001", "0.01"]
+    assert explorer.current.experiment.learning_rate == 1e-3
+    assert explorer.select(1e-2).experiment.learning_rate == 1e-2
+    explorer.optimizer.value = "sgd"
+    assert explorer.current.experiment.optimizer == "sgd" and explorer.rate.value == 0.5
+    assert len(explorer.widget.children) == 3  # optimizer, slider, output
+
+
+def test_rate_explorer_needs_results():
+    with pytest.raises(ValueError, match="results"):
+        RateExplorer([])
+
+
+def test_train_panel_trains_only_when_the_button_is_pressed():
+    calls = []
+
+    def fake_run(experiment, **options):
+        calls.append((experiment, options))
+        return result_at(experiment.learning_rate)
+
+    panel = TrainPanel("adam", 1e-3, trainer=fake_run)
+    panel.rate.value = 1e-2
+    panel.optimizer.value = "sgd"
+    assert calls == []  # moving the controls trains nothing
+    panel.button.click()
+    (experiment, options), = calls
+    assert (experiment.optimizer, experiment.profile) == ("sgd", "quick")
+    assert experiment.learning_rate == pytest.approx(1e-2)
+    assert options == {"verbose": False, "progress": True}
+    assert panel.last_result.experiment.learning_rate == pytest.approx(1e-2)
+    assert not panel.button.disabled
+
+
+def test_train_panel_validates_its_starting_point():
+    with pytest.raises(ValueError, match="learning_rate"):
+        TrainPanel("adam", -1.0)

@@ -21,6 +21,7 @@ from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
 from .results import Result, find_stored, writable_store
+from .scenarios import GROUPS, scenarios
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 # Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,
@@ -52,10 +53,13 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
         if stored is not None:
             return stored
     if os.environ.get(ENV_STORED_ONLY, "") not in ("", "0"):
+        groups = [group for group in GROUPS
+                  if experiment in (s.experiment for s in scenarios(group, experiment.profile))]
+        only = "".join(f" --only {group}" for group in groups)
         raise MissingResultError(
             f"No stored {experiment.profile}-profile result for {experiment.label()} "
             f"(key {experiment.key()}), and {ENV_STORED_ONLY} forbids training. Produce it with: "
-            f"python -m lrlib reproduce --profile {experiment.profile}")
+            f"python -m lrlib reproduce --profile {experiment.profile}{only}")
     result = train(experiment, verbose=verbose, progress=progress)
     writable_store().save(result)
     return result

@@ -76,6 +76,13 @@ def test_stored_only_mode_names_the_command(monkeypatch):
         run(Experiment("adam", 0.02, **TINY))
 
 
+def test_stored_only_mode_names_the_group_of_a_book_experiment(monkeypatch):
+    monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
+    monkeypatch.setattr(training, "find_stored", lambda experiment: None)
+    with pytest.raises(MissingResultError, match="reproduce --profile full --only fixed-lr --only sweep"):
+        run(Experiment("adam", 0.5, profile="full"))
+
+
 def test_run_refuses_what_is_not_an_experiment():
     with pytest.raises(TypeError, match="experiment="):
         run({"optimizer": "adam"})

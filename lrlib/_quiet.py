@@ -35,3 +35,5 @@ def import_tensorflow_quietly() -> None:
         import tensorflow as tf
 
         tf.config.list_physical_devices()
+    # Each run builds a new model, so tf.function "retracing" warnings are expected, not advice.
+    tf.get_logger().setLevel("ERROR")

@@ -12,6 +12,7 @@ from typing import Any
 import keras
 
 from .profiles import default_profile, get_profile
+from .schedules import Schedule
 
 # Bump when the meaning of a stored result changes, so that old files are never served.
 RESULT_SCHEMA = 1
@@ -34,7 +35,8 @@ class Experiment:
 
     Args:
         optimizer: a name from ``OPTIMIZERS`` (``"adam"``, ``"sgd"``, ...).
-        learning_rate: a positive, finite float.
+        learning_rate: a positive, finite float, or a ``Schedule`` (``lrlib.schedules``); an
+            epoch-based schedule without ``steps_per_epoch`` gets it from the data at training.
         optimizer_options: further keyword arguments of the Keras optimizer (e.g.
             ``{"momentum": 0.9}``); stored as sorted ``(name, value)`` pairs so it hashes.
         epochs: epochs to train; a profile may cap them (``quick`` trains at most 5).
@@ -50,7 +52,7 @@ class Experiment:
     """
 
     optimizer: str = "adam"
-    learning_rate: float = 0.001
+    learning_rate: float | Schedule = 0.001
     optimizer_options: Any = ()
     epochs: int = 25
     batch_size: int = 250
@@ -67,7 +69,8 @@ class Experiment:
             raise ValueError(f"Argument `optimizer` must be one of {sorted(OPTIMIZERS)}. "
                              f"Received: optimizer={self.optimizer!r}")
         object.__setattr__(self, "optimizer", self.optimizer.lower())
-        object.__setattr__(self, "learning_rate", _positive_float("learning_rate", self.learning_rate))
+        if not isinstance(self.learning_rate, Schedule):
+            object.__setattr__(self, "learning_rate", _positive_float("learning_rate", self.learning_rate))
         object.__setattr__(self, "optimizer_options", _frozen_options(self.optimizer_options))
         _positive_int("epochs", self.epochs)
         _positive_int("batch_size", self.batch_size)
@@ -81,29 +84,38 @@ class Experiment:
             raise ValueError("Argument `validation_split` must be a number strictly between 0 and 1. "
                              f"Received: validation_split={split!r}")
         get_profile(self.profile)
-        self.build_optimizer()  # unknown or bad optimizer options fail here, before training
+        self.build_optimizer(steps_per_epoch=1)  # bad optimizer options fail here, before training
 
     @property
     def effective_epochs(self) -> int:
         """The epochs this experiment trains in its profile."""
         return get_profile(self.profile).epochs(self.epochs)
 
-    def build_optimizer(self) -> keras.optimizers.Optimizer:
+    def build_optimizer(self, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
+        """The Keras optimizer; ``steps_per_epoch`` completes an epoch-based schedule."""
         options = dict(self.optimizer_options)
+        rate = self.learning_rate
+        if isinstance(rate, Schedule):
+            rate = (rate.with_steps_per_epoch(steps_per_epoch) if steps_per_epoch else rate).keras()
         try:
-            return OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate, **options)
+            return OPTIMIZERS[self.optimizer](learning_rate=rate, **options)
         except (TypeError, ValueError) as error:
             raise ValueError(f"Argument `optimizer_options` is not valid for {self.optimizer!r}. "
                              f"Received: optimizer_options={options!r} ({error})") from error
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description; ``from_dict`` inverts it."""
-        config = dataclasses.asdict(self)
+        config = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         config["optimizer_options"] = dict(self.optimizer_options)
+        if isinstance(self.learning_rate, Schedule):
+            config["learning_rate"] = self.learning_rate.to_config()
         return config
 
     @classmethod
     def from_dict(cls, config: Mapping[str, Any]) -> Experiment:
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), Mapping):
+            config["learning_rate"] = Schedule.from_config(config["learning_rate"])
         return cls(**config)
 
     def key(self) -> str:
@@ -114,7 +126,8 @@ class Experiment:
     def label(self) -> str:
         """A short human-readable name, e.g. ``adam lr=0.001``."""
         options = "".join(f", {k}={v}" for k, v in self.optimizer_options)
-        return f"{self.optimizer} lr={self.learning_rate:g}{options}"
+        rate = self.learning_rate.label() if isinstance(self.learning_rate, Schedule) else f"{self.learning_rate:g}"
+        return f"{self.optimizer} lr={rate}{options}"
 
 
 def _positive_float(name: str, value: Any) -> float:

@@ -85,7 +85,8 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False) 
     keras.backend.clear_session()
     keras.utils.set_random_seed(experiment.seed)
     model = build_cnn(data.input_shape)
-    model.compile(loss="categorical_crossentropy", optimizer=experiment.build_optimizer(), metrics=["accuracy"])
+    optimizer = experiment.build_optimizer(steps_per_epoch=steps_per_epoch(experiment))
+    model.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     epochs = experiment.effective_epochs
     recorder = EpochRecorder(epochs, verbose)
     callbacks = [recorder]

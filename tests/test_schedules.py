@@ -1,0 +1,199 @@
+"""Every schedule against a formula written here independently, its properties, its graph
+evaluation, its config round trip, and a saved-and-reloaded model that keeps its rates."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lrlib import Experiment
+from lrlib import schedules as S
+
+STEPS = np.arange(0, 3001)
+SPE = 100  # steps per epoch in these tests
+
+
+def epoch_of(step):
+    return step // SPE
+
+
+REFERENCE = {
+    "constant": (S.constant(0.3), lambda t: 0.3),
+    "linear": (S.linear_decay(0.1, 0.01, decay_epochs=20, steps_per_epoch=SPE),
+               lambda t: 0.1 - (0.1 - 0.01) * min(epoch_of(t), 20) / 20),
+    "step": (S.step_decay(0.1, 0.5, epochs_per_drop=10, steps_per_epoch=SPE),
+             lambda t: 0.1 * 0.5 ** (epoch_of(t) // 10)),
+    "time": (S.time_decay(0.1, 0.5, steps_per_epoch=SPE), lambda t: 0.1 / (1 + 0.5 * epoch_of(t))),
+    "exponential": (S.exponential_decay(0.1, 0.2, steps_per_epoch=SPE), lambda t: 0.1 * math.exp(-0.2 * epoch_of(t))),
+    "piecewise": (S.piecewise_constant([1000, 2000], [0.1, 0.01, 0.001]),
+                  lambda t: 0.1 if t < 1000 else (0.01 if t < 2000 else 0.001)),
+    "polynomial": (S.polynomial_decay(0.1, 0.001, decay_steps=2000, power=2.0),
+                   lambda t: (0.1 - 0.001) * (1 - min(t, 2000) / 2000) ** 2 + 0.001),
+    "cosine": (S.cosine_decay(0.1, decay_steps=2000, final_rate=0.001),
+               lambda t: 0.001 + 0.5 * 0.099 * (1 + math.cos(math.pi * min(t, 2000) / 2000))),
+    "warmup": (S.linear_warmup(0.1, warmup_steps=500, start_rate=0.01),
+               lambda t: 0.01 + 0.09 * min(t, 500) / 500),
+    "warmup+cosine": (S.join([S.linear_warmup(0.1, 500), S.cosine_decay(0.1, 2000)], [500]),
+                      lambda t: 0.1 * t / 500 if t < 500 else 0.05 * (1 + math.cos(math.pi * min(t - 500, 2000) / 2000))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_matches_an_independent_formula(name):
+    schedule, formula = REFERENCE[name]
+    expected = np.array([formula(int(t)) for t in STEPS])
+    np.testing.assert_allclose(schedule.values(STEPS), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_in_graph_equals_numpy(name):
+    schedule, _ = REFERENCE[name]
+    keras_schedule = schedule.keras()
+    graph = tf.function(lambda step: keras_schedule(step))
+    for step in (0, 1, 99, 100, 499, 500, 501, 999, 1000, 1999, 2000, 2999):
+        assert float(graph(tf.constant(step, dtype=tf.int64))) == pytest.approx(float(schedule.values(step)), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["linear", "step", "time", "exponential", "polynomial", "cosine", "piecewise"])
+def test_decays_never_rise_and_start_at_the_initial_rate(name):
+    schedule, formula = REFERENCE[name]
+    values = schedule.values(STEPS)
+    assert np.all(np.diff(values) <= 1e-15)
+    assert values[0] == pytest.approx(formula(0)) == pytest.approx(schedule.initial_rate)
+
+
+@pytest.mark.parametrize("name", ["linear", "step", "time", "exponential"])
+def test_epoch_based_schedules_change_only_at_epoch_boundaries(name):
+    values = REFERENCE[name][0].values(STEPS)
+    changes = np.flatnonzero(np.diff(values)) + 1
+    assert len(changes) and np.all(changes % SPE == 0)
+
+
+def test_step_decay_first_drop_is_at_epoch_epochs_per_drop():
+    schedule = S.step_decay(1.0, 0.5, epochs_per_drop=15, steps_per_epoch=1)
+    assert schedule.values(14) == 1.0 and schedule.values(15) == 0.5
+    assert list(schedule.values([0, 15, 30, 45])) == [1.0, 0.5, 0.25, 0.125]
+
+
+def test_warmup_rises_peaks_at_the_boundary_and_join_is_continuous():
+    schedule, _ = REFERENCE["warmup+cosine"]
+    values = schedule.values(STEPS)
+    assert np.all(np.diff(values[:501]) > 0) and values[500] == pytest.approx(0.1)
+    assert np.all(np.diff(values[500:]) <= 1e-15)
+    assert abs(values[500] - values[499]) < 0.001  # no jump where the pieces meet
+
+
+def test_join_gives_each_piece_its_own_local_step():
+    schedule = S.join([S.constant(1.0), S.step_decay(1.0, 0.5, 1, steps_per_epoch=10)], [100])
+    assert list(schedule.values([99, 100, 109, 110, 120])) == [1.0, 1.0, 1.0, 0.5, 0.25]
+
+
+def test_values_do_not_depend_on_call_history():
+    schedule, _ = REFERENCE["time"]
+    first = schedule.values(STEPS)
+    schedule.values(STEPS[::-1])
+    assert np.array_equal(schedule.values(STEPS), first)
+    assert schedule.values(1234) == schedule.values(1234)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_config_round_trip(name):
+    schedule, _ = REFERENCE[name]
+    assert S.Schedule.from_config(schedule.to_config()) == schedule
+    keras_schedule = schedule.keras()
+    again = S.KerasSchedule.from_config(keras_schedule.get_config())
+    assert again.schedule == schedule
+    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(keras_schedule))
+    assert isinstance(restored, S.KerasSchedule) and restored.schedule == schedule
+
+
+def test_schedules_are_hashable_and_equal_by_value():
+    assert S.step_decay(0.1, 0.5, 10) == S.step_decay(0.1, 0.5, 10)
+    assert len({S.step_decay(0.1, 0.5, 10), S.step_decay(0.1, 0.5, 10), S.time_decay(0.1, 0.5)}) == 2
+
+
+def test_steps_per_epoch_is_filled_in_later_also_inside_joins():
+    schedule = S.join([S.linear_warmup(0.1, 10), S.step_decay(0.1, 0.5, 1)], [10])
+    assert schedule.needs_steps_per_epoch
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        schedule.keras()
+    filled = schedule.with_steps_per_epoch(5)
+    assert not filled.needs_steps_per_epoch and float(filled.values(15)) == 0.05
+    given = S.step_decay(0.1, 0.5, 1, steps_per_epoch=7)
+    assert given.with_steps_per_epoch(5) == given
+
+
+@pytest.mark.parametrize("make, argument, value", [
+    (lambda v: S.constant(v), "rate", 0), (lambda v: S.constant(v), "rate", -1.0),
+    (lambda v: S.constant(v), "rate", math.nan), (lambda v: S.step_decay(v, 0.5, 10), "initial_rate", math.inf),
+    (lambda v: S.step_decay(0.1, v, 10), "drop_factor", 0.0), (lambda v: S.step_decay(0.1, v, 10), "drop_factor", 1.5),
+    (lambda v: S.step_decay(0.1, 0.5, v), "epochs_per_drop", 0), (lambda v: S.time_decay(0.1, v), "decay_rate", -0.1),
+    (lambda v: S.exponential_decay(0.1, v), "decay_rate", 0), (lambda v: S.linear_decay(0.1, 0.0, v), "decay_epochs", -3),
+    (lambda v: S.linear_decay(0.1, v, 5), "final_rate", 0.2), (lambda v: S.cosine_decay(0.1, v), "decay_steps", 0),
+    (lambda v: S.linear_warmup(0.1, v), "warmup_steps", 2.5), (lambda v: S.step_decay(0.1, 0.5, 1, v), "steps_per_epoch", 0),
+    (lambda v: S.piecewise_constant(v, [0.1, 0.01, 0.001]), "boundaries", [200, 100]),
+    (lambda v: S.polynomial_decay(0.1, 0.0, 100, v), "power", 0),
+])
+def test_bad_arguments_name_the_argument_and_the_value(make, argument, value):
+    with pytest.raises((ValueError, TypeError)) as raised:
+        make(value)
+    assert f"`{argument}`" in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="kind='cyclic_magic'"):
+        S.Schedule.from_config({"kind": "cyclic_magic", "rate": 0.1})
+
+
+def test_experiment_with_a_schedule_hashes_round_trips_and_labels():
+    experiment = Experiment("sgd", S.step_decay(0.1, 0.5, 10), profile="tiny")
+    assert Experiment.from_dict(experiment.to_dict()) == experiment
+    assert experiment.key() != Experiment("sgd", S.step_decay(0.1, 0.5, 11), profile="tiny").key()
+    assert experiment.label() == "sgd lr=step_decay(drop_factor=0.5, epochs_per_drop=10, initial_rate=0.1)"
+    # A float learning rate keeps the key it had before schedules existed.
+    assert Experiment("adam", 0.001, profile="full").key() == "fd583b87df4643d3e7c1"
+
+
+def test_an_optimizer_built_with_a_schedule_refuses_a_float_rate():
+    optimizer = Experiment("sgd", S.constant(0.1), profile="tiny").build_optimizer()
+    with pytest.raises(TypeError):
+        optimizer.learning_rate = 0.5
+
+
+def tiny_model():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    return model
+
+
+def rates_seen(model, x, y, epochs, initial_epoch=0):
+    seen = []
+    rate_probe = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))))
+    model.fit(x, y, batch_size=10, epochs=epochs, initial_epoch=initial_epoch, verbose=0, callbacks=[rate_probe])
+    return seen
+
+
+def test_saved_model_reloads_and_resumes_at_the_right_rates(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(50, 4)).astype("float32"), np.eye(3)[rng.integers(0, 3, 50)].astype("float32")
+    schedule = S.step_decay(0.1, 0.5, epochs_per_drop=2, steps_per_epoch=5)
+
+    def compiled():
+        keras.utils.set_random_seed(0)
+        model = tiny_model()
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule.keras()), loss="categorical_crossentropy")
+        return model
+
+    uninterrupted = rates_seen(compiled(), x, y, epochs=6)
+    model = compiled()
+    first = rates_seen(model, x, y, epochs=3)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    reloaded = keras.models.load_model(path)
+    assert isinstance(reloaded.optimizer.learning_rate_schedule if hasattr(reloaded.optimizer, "learning_rate_schedule")
+                      else reloaded.optimizer._learning_rate, S.KerasSchedule)
+    resumed = rates_seen(reloaded, x, y, epochs=6, initial_epoch=3)
+    assert first + resumed == pytest.approx(uninterrupted)
+    assert uninterrupted == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])

@@ -37,9 +37,10 @@ lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet jupyterlab
 	LRLIB_PROFILE=quick $(BIN)/jupyter lab book
 
-## benchmark: lrlib.run's training throughput against plain model.fit
+## benchmark: lrlib.run and schedules against plain model.fit
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/schedule_overhead.py
 
 clean:
 	rm -rf _build

@@ -12,24 +12,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
-
-import keras
 
 import lrlib
-from lrlib.training import profile_data
-
-
-def plain_fit_seconds(experiment: lrlib.Experiment) -> float:
-    data = profile_data(experiment.profile)
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(experiment.seed)
-    model = lrlib.build_cnn(data.input_shape)
-    model.compile(loss="categorical_crossentropy", optimizer=experiment.build_optimizer(), metrics=["accuracy"])
-    started = time.perf_counter()
-    model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=experiment.effective_epochs,
-              validation_split=experiment.validation_split, shuffle=True, verbose=0)
-    return time.perf_counter() - started
+from common import fit_seconds, training_images
 
 
 def main() -> None:
@@ -40,13 +25,13 @@ def main() -> None:
     args = parser.parse_args()
 
     experiment = lrlib.Experiment("adam", 0.001, epochs=args.epochs, profile=args.profile)
-    images = len(profile_data(args.profile).x_train) * (1 - experiment.validation_split) * experiment.effective_epochs
+    images = training_images(experiment)
     lrlib.train(experiment, verbose=False)  # warm-up: graph tracing, data loading
-    plain_fit_seconds(experiment)
+    fit_seconds(experiment)
     ours, plain = [], []
     for _ in range(args.rounds):
         ours.append(images / lrlib.train(experiment, verbose=False).train_time_s)
-        plain.append(images / plain_fit_seconds(experiment))
+        plain.append(images / fit_seconds(experiment))
     ratio = statistics.median(ours) / statistics.median(plain)
     print(f"profile {args.profile}, {experiment.effective_epochs} epochs, {args.rounds} alternating rounds")
     print(f"lrlib.train : {statistics.median(ours):8.0f} images/s (rounds: {', '.join(f'{v:.0f}' for v in ours)})")

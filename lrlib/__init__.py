@@ -16,7 +16,7 @@ from .experiment import OPTIMIZERS, Experiment  # noqa: E402
 from .model import build_cnn  # noqa: E402
 from .profiles import PROFILES, Profile, default_profile, get_profile  # noqa: E402
 from .results import Result, ResultStore, find_stored  # noqa: E402
-from .scenarios import Scenario, scenario, scenarios  # noqa: E402
+from .catalog import Scenario, scenario, scenarios  # noqa: E402
 from .training import MissingResultError, describe_device, run, run_many, train  # noqa: E402
 
 __all__ = [

@@ -7,7 +7,7 @@ import sys
 
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile
-from .scenarios import GROUPS, scenarios
+from .catalog import GROUPS, scenarios
 from .training import run, run_many
 
 

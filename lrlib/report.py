@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .results import Result
-from .scenarios import Scenario
+from .catalog import Scenario
 
 
 def comparison_table(scenarios: Sequence[Scenario], results: Sequence[Result]):

@@ -21,7 +21,7 @@ from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
 from .results import Result, find_stored, writable_store
-from .scenarios import GROUPS, scenarios
+from .catalog import GROUPS, scenarios
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 # Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,

@@ -9,7 +9,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from lrlib import Experiment, plots, report  # noqa: E402
-from lrlib.scenarios import fixed_lr  # noqa: E402
+from lrlib.catalog import fixed_lr  # noqa: E402
 from lrlib.widgets import RateExplorer, TrainPanel  # noqa: E402
 
 from test_results import make_result  # noqa: E402

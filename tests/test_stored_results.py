@@ -3,7 +3,7 @@
 import pytest
 
 from lrlib.results import PACKAGED_RESULTS, ResultStore
-from lrlib.scenarios import GROUPS, scenario, scenarios
+from lrlib.catalog import GROUPS, scenario, scenarios
 
 STORE = ResultStore(PACKAGED_RESULTS)
 

@@ -1,4 +1,4 @@
-"""The experiments the book shows, grouped as ``python -m lrlib reproduce --only GROUP`` runs them.
+"""The catalogue of experiments the book shows, grouped as ``python -m lrlib reproduce --only GROUP`` runs them.
 
 Each scenario carries the article's reported test loss and accuracy where the article gives
 them, so that tables can put "article" and "this book" side by side.
@@ -7,7 +7,9 @@ them, so that tables can put "article" and "this book" side by side.
 from __future__ import annotations
 
 import dataclasses
+import math
 
+from . import schedules
 from .experiment import Experiment
 
 
@@ -55,6 +57,48 @@ def sweep(profile: str | None = None) -> list[Scenario]:
     return [Scenario(f"{optimizer} {rate:g}", _experiment(optimizer, rate, profile),
                      *article.get((rate, optimizer), (None, None)))
             for optimizer in SWEEP_OPTIMIZERS for rate in SWEEP_RATES]
+
+
+# Decay: the article's four schemes, each set to end at a tenth of its initial rate in the last
+# epoch, so that they differ in shape only. ``epochs`` is the run's length.
+DECAY_SCHEMES = ("linear", "step", "time", "exponential")
+
+
+def decay_schedule(scheme: str, initial_rate: float, epochs: int) -> schedules.Schedule:
+    """One of ``DECAY_SCHEMES`` from ``initial_rate`` down to ``initial_rate / 10`` in the last
+    epoch (epoch ``epochs - 1``); step decay halves every ``epochs // 3`` epochs instead."""
+    last = epochs - 1
+    if scheme == "linear":
+        return schedules.linear_decay(initial_rate, initial_rate / 10, decay_epochs=last)
+    if scheme == "step":
+        return schedules.step_decay(initial_rate, 0.5, epochs_per_drop=max(epochs // 3, 1))
+    if scheme == "time":
+        return schedules.time_decay(initial_rate, decay_rate=9 / last)
+    if scheme == "exponential":
+        return schedules.exponential_decay(initial_rate, decay_rate=math.log(10) / last)
+    raise ValueError(f"Argument `scheme` must be one of {DECAY_SCHEMES}. Received: scheme={scheme!r}")
+
+
+DECAY_START = {"adam": 0.01, "sgd": 0.5}  # rates where a fixed rate leaves accuracy on the table
+
+
+def decay(profile: str | None = None) -> list[Scenario]:
+    """Each decay scheme for 25 epochs from ``DECAY_START`` (Adam and SGD), and the fixed rate."""
+    return [Scenario(f"{optimizer} {scheme}", _experiment(optimizer, rate if scheme == "fixed" else
+                                                          decay_schedule(scheme, rate, 25), profile))
+            for optimizer, rate in DECAY_START.items() for scheme in ("fixed", *DECAY_SCHEMES)]
+
+
+GRID_RATES = {"adam": (1e-4, 1e-3, 1e-2, 1e-1), "sgd": (1e-3, 1e-2, 1e-1, 1.0)}
+GRID_EPOCHS = 10
+
+
+def decay_grid(profile: str | None = None) -> list[Scenario]:
+    """Initial rate x scheme (fixed included) for Adam and SGD, ``GRID_EPOCHS`` epochs each."""
+    return [Scenario(f"{optimizer} {scheme} {rate:g}",
+                     _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, GRID_EPOCHS),
+                                 profile, epochs=GRID_EPOCHS))
+            for optimizer, rates in GRID_RATES.items() for rate in rates for scheme in ("fixed", *DECAY_SCHEMES)]
 
 
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep}

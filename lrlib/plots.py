@@ -90,3 +90,21 @@ def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | Non
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def plot_schedules(schedules_by_label: dict, epochs: int, steps_per_epoch: int = 1, ax: Axes | None = None,
+                   log_scale: bool = False) -> Axes:
+    """Each schedule's rate over ``epochs`` epochs (evaluated at every step), one line each."""
+    ax = _axes(ax)
+    steps = np.arange(epochs * steps_per_epoch)
+    for label, schedule in schedules_by_label.items():
+        if schedule.needs_steps_per_epoch:
+            schedule = schedule.with_steps_per_epoch(steps_per_epoch)
+        ax.plot(steps / steps_per_epoch, schedule.values(steps), label=label, drawstyle="steps-post")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return ax

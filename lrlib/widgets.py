@@ -129,3 +129,63 @@ class TrainPanel:
         from IPython.display import display
 
         display(self.widget)
+
+
+class DecayExplorer:
+    """Sliders for the four decay schemes' parameters, redrawing all four curves at once from
+    the same initial rate. Pure functions only: nothing trains."""
+
+    def __init__(self, initial_rate: float = 0.01, epochs: int = 25):
+        from . import schedules
+        from .catalog import decay_schedule
+
+        self.epochs = epochs
+        self._schedules = schedules
+        # Start from the course's settings: each scheme ends at a tenth of the initial rate.
+        start = {scheme: decay_schedule(scheme, initial_rate, epochs).args for scheme in ("step", "time", "exponential")}
+        style = {"description_width": "initial"}
+        self.initial_rate = widgets.FloatLogSlider(value=initial_rate, base=10, min=-5, max=0, step=0.25,
+                                                   description="initial rate", readout_format=".1e", style=style)
+        self.linear_final = widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, style=style,
+                                                description="linear: final / initial")
+        self.step_factor = widgets.FloatSlider(value=start["step"]["drop_factor"], min=0.05, max=0.95, step=0.05, style=style,
+                                               description="step: drop factor")
+        self.step_every = widgets.IntSlider(value=start["step"]["epochs_per_drop"], min=1, max=epochs, style=style, description="step: every (epochs)")
+        self.time_rate = widgets.FloatLogSlider(value=start["time"]["decay_rate"], base=10, min=-3, max=1, step=0.125, style=style,
+                                                description="time: decay rate", readout_format=".3f")
+        self.exponential_rate = widgets.FloatLogSlider(value=start["exponential"]["decay_rate"], base=10, min=-3, max=0, step=0.125, style=style,
+                                                       description="exponential: decay rate", readout_format=".3f")
+        self.log_scale = widgets.Checkbox(value=False, description="log scale")
+        self.output = widgets.Output()
+        controls = [self.initial_rate, self.linear_final, self.step_factor, self.step_every, self.time_rate,
+                    self.exponential_rate, self.log_scale]
+        for control in controls:
+            control.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([widgets.HBox([widgets.VBox(controls[:4]), widgets.VBox(controls[4:])]),
+                                    self.output])
+        self._show()
+
+    def schedules(self) -> dict:
+        """The four schedules the sliders describe (epoch-based, one step per epoch)."""
+        s, rate = self._schedules, self.initial_rate.value
+        return {
+            "linear": s.linear_decay(rate, rate * self.linear_final.value, decay_epochs=self.epochs - 1),
+            "step": s.step_decay(rate, self.step_factor.value, epochs_per_drop=self.step_every.value),
+            "time": s.time_decay(rate, self.time_rate.value),
+            "exponential": s.exponential_decay(rate, self.exponential_rate.value),
+        }
+
+    def _show(self):
+        from .plots import plot_schedules
+
+        with self.output:
+            self.output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(8, 3.8))
+            plot_schedules(self.schedules(), self.epochs, ax=ax, log_scale=self.log_scale.value)
+            ax.set_title(f"four decay schemes from {self.initial_rate.value:.1e}")
+            plt.show()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -14,6 +14,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+FIXED_RATE_CHAPTERS = {"01_introduction.ipynb", "02_baseline.ipynb", "03_too_large.ipynb", "04_too_small.ipynb",
+                       "05_fixed_rates_waste.ipynb"}
 
 # The article's five fixed-rate results, as it printed them, in the layout the chapters print.
 ARTICLE_TABLE = """\
@@ -66,7 +68,9 @@ def test_colab_ready_and_interactive(path):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     text = "\n".join(source(cell) for cell in code_cells(notebook))
     assert "describe_device()" in text  # each chapter says which device TensorFlow uses
-    assert "RateExplorer(" in text and "TrainPanel(" in text
+    assert "Slider(" in text or "Explorer(" in text  # at least one slider
+    if path.name in FIXED_RATE_CHAPTERS:  # stored curves by rate, and training behind a button
+        assert "RateExplorer(" in text and "TrainPanel(" in text
     assert notebook["cells"][0]["cell_type"] == "markdown" and source(notebook["cells"][0]).startswith("# ")
 
 

@@ -10,7 +10,8 @@ import pytest  # noqa: E402
 
 from lrlib import Experiment, plots, report  # noqa: E402
 from lrlib.catalog import fixed_lr  # noqa: E402
-from lrlib.widgets import RateExplorer, TrainPanel  # noqa: E402
+from lrlib import schedules  # noqa: E402
+from lrlib.widgets import DecayExplorer, RateExplorer, TrainPanel  # noqa: E402
 
 from test_results import make_result  # noqa: E402
 
@@ -142,3 +143,21 @@ def test_train_panel_trains_only_when_the_button_is_pressed():
 def test_train_panel_validates_its_starting_point():
     with pytest.raises(ValueError, match="learning_rate"):
         TrainPanel("adam", -1.0)
+
+
+def test_plot_schedules_draws_rates_per_epoch():
+    ax = plots.plot_schedules({"step": schedules.step_decay(0.1, 0.5, 2)}, epochs=6, steps_per_epoch=3)
+    line = ax.lines[0]
+    assert list(line.get_xdata())[:4] == pytest.approx([0, 1 / 3, 2 / 3, 1])
+    assert list(line.get_ydata())[::3] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
+
+
+def test_decay_explorer_follows_its_sliders():
+    explorer = DecayExplorer(initial_rate=0.01, epochs=25)
+    last = {k: float(s.with_steps_per_epoch(1).values(24)) for k, s in explorer.schedules().items()}
+    assert last["linear"] == pytest.approx(0.001) and last["time"] == pytest.approx(0.001)
+    assert last["exponential"] == pytest.approx(0.001) and last["step"] == pytest.approx(0.00125)
+    explorer.initial_rate.value = 0.1
+    explorer.step_every.value = 5
+    step = explorer.schedules()["step"].with_steps_per_epoch(1)
+    assert float(step.values(0)) == pytest.approx(0.1) and float(step.values(5)) == pytest.approx(0.05)

@@ -101,7 +101,7 @@ def decay_grid(profile: str | None = None) -> list[Scenario]:
             for optimizer, rates in GRID_RATES.items() for rate in rates for scheme in ("fixed", *DECAY_SCHEMES)]
 
 
-GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep}
+GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:

@@ -1,6 +1,12 @@
 """The committed full-profile results: complete, honest about their making, and in the bands."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
+
+import lrlib
 
 from lrlib.results import PACKAGED_RESULTS, ResultStore
 from lrlib.catalog import GROUPS, scenario, scenarios
@@ -8,18 +14,28 @@ from lrlib.catalog import GROUPS, scenario, scenarios
 STORE = ResultStore(PACKAGED_RESULTS)
 
 
-@pytest.mark.parametrize("group", sorted(GROUPS))
-def test_every_full_profile_result_is_committed(group):
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def groups_the_book_uses():
+    text = "\n".join(path.read_text() for path in BOOK.glob("*.ipynb"))
+    return sorted(set(re.findall(r'scenarios?\(\\"([\w-]+)\\"', text)))
+
+
+def test_the_book_uses_known_groups():
+    assert {"fixed-lr", "sweep"} <= set(groups_the_book_uses()) <= set(GROUPS)
+
+
+@pytest.mark.parametrize("group", groups_the_book_uses())
+def test_every_full_profile_result_the_book_uses_is_committed(group):
     missing = [s.name for s in scenarios(group, "full") if STORE.load(s.experiment) is None]
     assert not missing, f"run: python -m lrlib reproduce --profile full --only {group} (missing {missing})"
 
 
 def test_results_record_how_they_were_made():
     for path in sorted((PACKAGED_RESULTS / "full").glob("*.json")):
-        import json
         data = json.loads(path.read_text())
-        assert path.stem == ResultStore(PACKAGED_RESULTS).path(
-            __import__("lrlib").Experiment.from_dict(data["experiment"])).stem
+        assert path.stem == lrlib.Experiment.from_dict(data["experiment"]).key()
         assert data["experiment"]["profile"] == "full" and data["wall_time_s"] > 0
         provenance = data["provenance"]
         for field in ("lrlib", "tensorflow", "keras", "device", "data_source", "date"):

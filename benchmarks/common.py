@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import keras
@@ -29,3 +30,12 @@ def training_images(experiment: lrlib.Experiment) -> float:
     """Images one run trains on: the training split, once per epoch."""
     n = len(profile_data(experiment.profile).x_train)
     return n * (1 - experiment.validation_split) * experiment.effective_epochs
+
+
+def parse_arguments(description: str) -> argparse.Namespace:
+    """The options every benchmark takes: profile, epochs per run, alternating rounds."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
+    return parser.parse_args()

@@ -11,13 +11,12 @@ call back into Python at every step.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import keras
 
 import lrlib
-from common import fit_seconds, training_images
+from common import fit_seconds, parse_arguments, training_images
 from lrlib import schedules
 from lrlib.training import steps_per_epoch
 
@@ -35,11 +34,7 @@ class PerBatchRate(keras.callbacks.Callback):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_arguments(__doc__.splitlines()[0])
 
     experiment = lrlib.Experiment("sgd", 0.1, epochs=args.epochs, profile=args.profile)
     schedule = schedules.step_decay(0.1, 0.5, epochs_per_drop=1, steps_per_epoch=steps_per_epoch(experiment))

@@ -10,19 +10,14 @@ around ``fit`` for the plain side). Target: ratio >= 0.97.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import lrlib
-from common import fit_seconds, training_images
+from common import fit_seconds, parse_arguments, training_images
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_arguments(__doc__.splitlines()[0])
 
     experiment = lrlib.Experiment("adam", 0.001, epochs=args.epochs, profile=args.profile)
     images = training_images(experiment)

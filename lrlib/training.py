@@ -16,12 +16,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import __version__
+from .catalog import GROUPS, scenarios
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
 from .results import Result, find_stored, writable_store
-from .catalog import GROUPS, scenarios
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 # Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,

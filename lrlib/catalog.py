@@ -11,6 +11,7 @@ import math
 
 from . import schedules
 from .experiment import Experiment
+from .profiles import default_profile, get_profile
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,10 +83,16 @@ def decay_schedule(scheme: str, initial_rate: float, epochs: int) -> schedules.S
 DECAY_START = {"adam": 0.01, "sgd": 0.5}  # rates where a fixed rate leaves accuracy on the table
 
 
+def _epochs_in(profile: str | None, epochs: int) -> int:
+    """The epochs a run of ``epochs`` gets in ``profile``: decays are fitted to that length."""
+    return get_profile(profile or default_profile()).epochs(epochs)
+
+
 def decay(profile: str | None = None) -> list[Scenario]:
     """Each decay scheme for 25 epochs from ``DECAY_START`` (Adam and SGD), and the fixed rate."""
+    epochs = _epochs_in(profile, 25)
     return [Scenario(f"{optimizer} {scheme}", _experiment(optimizer, rate if scheme == "fixed" else
-                                                          decay_schedule(scheme, rate, 25), profile))
+                                                          decay_schedule(scheme, rate, epochs), profile))
             for optimizer, rate in DECAY_START.items() for scheme in ("fixed", *DECAY_SCHEMES)]
 
 
@@ -95,8 +102,9 @@ GRID_EPOCHS = 10
 
 def decay_grid(profile: str | None = None) -> list[Scenario]:
     """Initial rate x scheme (fixed included) for Adam and SGD, ``GRID_EPOCHS`` epochs each."""
+    epochs = _epochs_in(profile, GRID_EPOCHS)
     return [Scenario(f"{optimizer} {scheme} {rate:g}",
-                     _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, GRID_EPOCHS),
+                     _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, epochs),
                                  profile, epochs=GRID_EPOCHS))
             for optimizer, rates in GRID_RATES.items() for rate in rates for scheme in ("fixed", *DECAY_SCHEMES)]
 

@@ -108,3 +108,18 @@ def plot_schedules(schedules_by_label: dict, epochs: int, steps_per_epoch: int =
     ax.legend()
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_rates_used(results: Sequence[Result], ax: Axes | None = None, log_scale: bool = True) -> Axes:
+    """The learning rate each run actually used in each epoch, as recorded in its result."""
+    ax = _axes(ax)
+    for result in results:
+        ax.plot(np.arange(1, result.epochs_run + 1), result.history["learning_rate"], marker=".",
+                drawstyle="steps-post", label=result.experiment.label())
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate used")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return ax

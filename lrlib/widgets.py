@@ -189,3 +189,41 @@ class DecayExplorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+class ResultBrowser:
+    """A slider over named groups of stored results: each position draws its group's validation
+    loss and the learning rate each run used per epoch. Nothing trains."""
+
+    def __init__(self, groups: dict[str, Sequence[Result]], description: str = "show"):
+        if not groups or not all(groups.values()):
+            raise ValueError(f"Argument `groups` must map names to non-empty lists of results. Received: groups={groups!r}")
+        self.groups = {name: list(results) for name, results in groups.items()}
+        self.choice = widgets.SelectionSlider(options=list(self.groups), description=description,
+                                              layout=widgets.Layout(width="520px"),
+                                              style={"description_width": "initial"})
+        self.output = widgets.Output()
+        self.choice.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.choice, self.output])
+        self._show()
+
+    @property
+    def current(self) -> list[Result]:
+        return self.groups[self.choice.value]
+
+    def _show(self):
+        from .plots import plot_loss_comparison, plot_rates_used
+
+        with self.output:
+            self.output.clear_output(wait=True)
+            fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+            plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
+            plot_rates_used(self.current, ax=right)
+            plt.show()
+            for result in self.current:
+                print(_summary(result))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from lrlib import Experiment, plots, report  # noqa: E402
 from lrlib.catalog import fixed_lr  # noqa: E402
 from lrlib import schedules  # noqa: E402
-from lrlib.widgets import DecayExplorer, RateExplorer, TrainPanel  # noqa: E402
+from lrlib.widgets import DecayExplorer, RateExplorer, ResultBrowser, TrainPanel  # noqa: E402
 
 from test_results import make_result  # noqa: E402
 
@@ -161,3 +161,22 @@ def test_decay_explorer_follows_its_sliders():
     explorer.step_every.value = 5
     step = explorer.schedules()["step"].with_steps_per_epoch(1)
     assert float(step.values(0)) == pytest.approx(0.1) and float(step.values(5)) == pytest.approx(0.05)
+
+
+def test_plot_rates_used_draws_the_recorded_rates():
+    result = result_at(0.01)
+    ax = plots.plot_rates_used([result])
+    assert list(ax.lines[0].get_ydata()) == result.history["learning_rate"] and ax.get_yscale() == "log"
+
+
+def test_result_browser_switches_groups_without_training(monkeypatch):
+    import lrlib.training
+
+    monkeypatch.setattr(lrlib.training, "train", lambda *a, **k: pytest.fail("the slider trained"))
+    groups = {"fixed": [result_at(0.01)], "decayed": [result_at(0.1), result_at(0.001)]}
+    browser = ResultBrowser(groups, description="scheme")
+    assert browser.current == groups["fixed"]
+    browser.choice.value = "decayed"
+    assert browser.current == groups["decayed"]
+    with pytest.raises(ValueError, match="groups"):
+        ResultBrowser({"empty": []})

@@ -1,5 +1,6 @@
 """The book builds with warnings as errors, from stored results, as `make book` builds it."""
 
+import json
 import os
 import subprocess
 import sys
@@ -32,3 +33,37 @@ def test_title_page_and_bibliography(built_book):
     for name in ("Smith", "Topin", "Lau", "Surmenok", "Problems with fixed and decaying learning rates"):
         assert name in bibliography
     assert "CC BY 4.0" in index and "MIT" in index
+
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_page_has_its_figures_numbers_and_colab_button(built_book, chapter):
+    page = (built_book / "book" / f"{chapter}.html").read_text()
+    repository = "lrlib-course/choosing-learning-rates"
+    assert f"https://colab.research.google.com/github/{repository}/blob/main/book/{chapter}.ipynb" in page
+    assert f"_sources/book/{chapter}.ipynb" in page  # the download button
+    assert "<img" in page  # executed figures
+    assert "{glue" not in page and "Traceback" not in page
+    assert "cudart_stub" not in page and "oneDNN" not in page  # no TensorFlow start-up noise
+    assert "profile: full" in page  # built from the full-profile results
+
+
+def test_pages_with_article_numbers_show_the_table(built_book):
+    for chapter in ("02_baseline", "03_too_large", "04_too_small"):
+        page = (built_book / "book" / f"{chapter}.html").read_text()
+        assert "article: test accuracy" in page and "0.9919" in page
+
+
+def test_glued_numbers_are_the_stored_ones(built_book):
+    from lrlib import find_stored, scenario
+
+    baseline = find_stored(scenario("fixed-lr", "baseline", "full").experiment)
+    page = (built_book / "book" / "02_baseline.html").read_text()
+    assert f"{baseline.test_accuracy:.4f}" in page and f"{baseline.test_loss:.4f}" in page
+
+
+def test_search_index_covers_the_chapters(built_book):
+    index = (built_book / "searchindex.js").read_text()
+    assert "learning" in index and json.dumps("book/03_too_large")[1:-1] in index

@@ -104,7 +104,7 @@ def test_chapter_executes_under_nbval(path, tmp_path, shared_quick_results):
            "TF_CPP_MIN_LOG_LEVEL": "2"}
     env.pop("LRLIB_STORED_ONLY", None)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "--nbval-cell-timeout=300", "-p", "no:cacheprovider",
                            "-q", str(copy)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=900)
     seconds = time.perf_counter() - started
     print(f"\n{path.name}: executed under nbval in {seconds:.0f} s (quick profile)")

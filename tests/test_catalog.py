@@ -1,0 +1,58 @@
+import pytest
+
+from lrlib import Experiment, catalog, scenario, scenarios
+from lrlib.schedules import Schedule
+
+
+def test_fixed_lr_holds_the_articles_five_runs_and_figures():
+    fixed = scenarios("fixed-lr", "full")
+    assert [s.experiment.learning_rate for s in fixed] == [0.001, 0.5, 0.01, 0.00001, 0.0000001]
+    assert all(s.experiment.optimizer == "adam" and s.experiment.epochs == 25 for s in fixed)
+    assert scenario("fixed-lr", "baseline", "full").article_test_accuracy == pytest.approx(0.9919, abs=1e-4)
+
+
+def test_sweep_shares_the_articles_runs():
+    sweep = {s.experiment: s for s in scenarios("sweep", "full")}
+    assert len(sweep) == 18
+    for s in scenarios("fixed-lr", "full"):
+        assert sweep[s.experiment].article_test_accuracy == s.article_test_accuracy
+
+
+@pytest.mark.parametrize("scheme", catalog.DECAY_SCHEMES)
+def test_each_decay_ends_near_a_tenth_in_the_last_epoch(scheme):
+    schedule = catalog.decay_schedule(scheme, 0.5, 25).with_steps_per_epoch(1)
+    assert float(schedule.values(0)) == pytest.approx(0.5)
+    expected = 0.5 / 8 if scheme == "step" else 0.05  # step decay halves three times
+    assert float(schedule.values(24)) == pytest.approx(expected)
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(ValueError, match="scheme='cyclic'"):
+        catalog.decay_schedule("cyclic", 0.1, 25)
+
+
+def test_decays_are_fitted_to_the_profiles_epochs():
+    full = {s.name: s.experiment for s in scenarios("decay", "full")}
+    quick = {s.name: s.experiment for s in scenarios("decay", "quick")}
+    assert full["adam linear"].learning_rate.args["decay_epochs"] == 24
+    assert quick["adam linear"].learning_rate.args["decay_epochs"] == 4
+    assert isinstance(full["sgd step"].learning_rate, Schedule) and full["sgd fixed"].learning_rate == 0.5
+
+
+def test_grid_covers_every_rate_and_scheme():
+    grid = scenarios("decay-grid", "full")
+    assert len(grid) == sum(len(r) for r in catalog.GRID_RATES.values()) * (1 + len(catalog.DECAY_SCHEMES))
+    assert all(s.experiment.epochs == catalog.GRID_EPOCHS for s in grid)
+    assert len({s.experiment.key() for s in grid}) == len(grid)
+
+
+def test_unknown_group_and_name_are_refused():
+    with pytest.raises(ValueError, match="group='cycles'"):
+        scenarios("cycles")
+    with pytest.raises(ValueError, match="name='huge'"):
+        scenario("fixed-lr", "huge")
+
+
+def test_scenarios_follow_the_profile_default(monkeypatch):
+    monkeypatch.setenv("LRLIB_PROFILE", "quick")
+    assert scenarios("fixed-lr")[0].experiment == Experiment("adam", 0.001, profile="quick")

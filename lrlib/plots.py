@@ -41,12 +41,12 @@ def plot_history(result: Result, ax: Axes | None = None, metrics: Sequence[str] 
 
 
 def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metric: str = "val_loss",
-                         log_scale: bool = True, show_chance: bool = True) -> Axes:
-    """One ``metric`` curve per result, labelled by its experiment, on a shared axis."""
+                         log_scale: bool = True, show_chance: bool = True,
+                         labels: Sequence[str] | None = None) -> Axes:
+    """One ``metric`` curve per result on a shared axis, labelled by ``labels`` or the experiments."""
     ax = _axes(ax)
-    for result in results:
-        ax.plot(np.arange(1, result.epochs_run + 1), result.history[metric], marker=".",
-                label=result.experiment.label())
+    for result, label in zip(results, labels or [r.experiment.label() for r in results], strict=True):
+        ax.plot(np.arange(1, result.epochs_run + 1), result.history[metric], marker=".", label=label)
     if show_chance and "loss" in metric:
         ax.axhline(CHANCE_LOSS, color="grey", linestyle="--", label="chance (ln 10)")
     ax.set_xlabel("epoch")
@@ -110,12 +110,13 @@ def plot_schedules(schedules_by_label: dict, epochs: int, steps_per_epoch: int =
     return ax
 
 
-def plot_rates_used(results: Sequence[Result], ax: Axes | None = None, log_scale: bool = True) -> Axes:
+def plot_rates_used(results: Sequence[Result], ax: Axes | None = None, log_scale: bool = True,
+                    labels: Sequence[str] | None = None) -> Axes:
     """The learning rate each run actually used in each epoch, as recorded in its result."""
     ax = _axes(ax)
-    for result in results:
+    for result, label in zip(results, labels or [r.experiment.label() for r in results], strict=True):
         ax.plot(np.arange(1, result.epochs_run + 1), result.history["learning_rate"], marker=".",
-                drawstyle="steps-post", label=result.experiment.label())
+                drawstyle="steps-post", label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("learning rate used")
     if log_scale:

@@ -21,7 +21,7 @@ from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
-from .results import Result, find_stored, writable_store
+from .results import METRICS, Result, find_stored, writable_store
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 # Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,
@@ -121,7 +121,7 @@ class EpochRecorder(keras.callbacks.Callback):
     def __init__(self, epochs: int, verbose: bool):
         super().__init__()
         self.epochs, self.verbose = epochs, verbose
-        self.history = {name: [] for name in ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate")}
+        self.history = {name: [] for name in METRICS}
         self.divergence: str | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -130,7 +130,7 @@ class EpochRecorder(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        for name in METRICS[:-1]:  # the Keras metrics; the rate is read from the optimizer
             self.history[name].append(float(logs.get(name, math.nan)))
         self.history["learning_rate"].append(self._epoch_rate)
         loss = self.history["loss"][-1]

@@ -98,6 +98,15 @@ def decay(profile: str | None = None) -> list[Scenario]:
 
 GRID_RATES = {"adam": (1e-4, 1e-3, 1e-2, 1e-1), "sgd": (1e-3, 1e-2, 1e-1, 1.0)}
 GRID_EPOCHS = 10
+GRID_SCHEMES = ("fixed", *DECAY_SCHEMES)
+
+
+def grid_rates(profile: str | None = None) -> dict[str, tuple[float, ...]]:
+    """The initial rates of the decay grid: ``GRID_RATES`` in the full profile; every other one
+    (a good rate and a too-large one per optimizer) elsewhere, so the chapters stay near a minute."""
+    if (profile or default_profile()) == "full":
+        return dict(GRID_RATES)
+    return {optimizer: rates[1::2] for optimizer, rates in GRID_RATES.items()}
 
 
 def decay_grid(profile: str | None = None) -> list[Scenario]:
@@ -106,7 +115,7 @@ def decay_grid(profile: str | None = None) -> list[Scenario]:
     return [Scenario(f"{optimizer} {scheme} {rate:g}",
                      _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, epochs),
                                  profile, epochs=GRID_EPOCHS))
-            for optimizer, rates in GRID_RATES.items() for rate in rates for scheme in ("fixed", *DECAY_SCHEMES)]
+            for optimizer, rates in grid_rates(profile).items() for rate in rates for scheme in GRID_SCHEMES]
 
 
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid}

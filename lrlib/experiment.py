@@ -87,6 +87,11 @@ class Experiment:
         self.build_optimizer(steps_per_epoch=1)  # bad optimizer options fail here, before training
 
     @property
+    def initial_rate(self) -> float:
+        """The rate of the first step: the fixed rate, or where the schedule starts."""
+        return self.learning_rate.initial_rate if isinstance(self.learning_rate, Schedule) else self.learning_rate
+
+    @property
     def effective_epochs(self) -> int:
         """The epochs this experiment trains in its profile."""
         return get_profile(self.profile).epochs(self.epochs)

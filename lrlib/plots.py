@@ -59,11 +59,11 @@ def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metr
 
 
 def good_band(results: Sequence[Result], tolerance: float = 0.005) -> tuple[float, float] | None:
-    """The lowest and highest rate whose test accuracy is within ``tolerance`` of the best."""
+    """The lowest and highest (initial) rate whose test accuracy is within ``tolerance`` of the best."""
     if not results:
         return None
     best = max(r.test_accuracy for r in results)
-    rates = [r.experiment.learning_rate for r in results if r.test_accuracy >= best - tolerance]
+    rates = [r.experiment.initial_rate for r in results if r.test_accuracy >= best - tolerance]
     return min(rates), max(rates)
 
 
@@ -123,4 +123,40 @@ def plot_rates_used(results: Sequence[Result], ax: Axes | None = None, log_scale
         ax.set_yscale("log")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def plot_grid_heatmap(table, optimizer: str, ax: Axes | None = None, floor: float = 0.9) -> Axes:
+    """Test accuracy of one optimizer's runs as a scheme x initial-rate heatmap.
+
+    ``table`` is ``report.grid_table(...)``. Colours span ``floor`` to the best accuracy, so that
+    the differences between good runs stay visible; every cell prints its accuracy, and the cells
+    of the ``good`` band (within the table's tolerance of the best) are framed.
+    """
+    ax = _axes(ax)
+    rows = table[table["optimizer"] == optimizer]
+    if rows.empty:
+        raise ValueError(f"Argument `optimizer` has no runs in the table. Received: optimizer={optimizer!r}")
+    schemes = list(dict.fromkeys(rows["scheme"]))
+    rates = sorted(set(rows["initial rate"]))
+    accuracy = rows.pivot_table(index="scheme", columns="initial rate", values="test accuracy").reindex(
+        index=schemes, columns=rates)
+    good = rows.pivot_table(index="scheme", columns="initial rate", values="good").reindex(
+        index=schemes, columns=rates)
+    best = float(np.nanmax(accuracy.to_numpy()))
+    image = ax.imshow(accuracy.to_numpy(), cmap="viridis", vmin=min(floor, best - 1e-3), vmax=best, aspect="auto")
+    for i, scheme in enumerate(schemes):
+        for j, rate in enumerate(rates):
+            value = accuracy.loc[scheme, rate]
+            if np.isnan(value):
+                continue
+            ax.text(j, i, f"{value:.4f}", ha="center", va="center", fontsize="small",
+                    color="black" if value > (floor + best) / 2 else "white")
+            if good.loc[scheme, rate]:
+                ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
+    ax.set_xticks(range(len(rates)), [f"{rate:g}" for rate in rates])
+    ax.set_yticks(range(len(schemes)), schemes)
+    ax.set_xlabel("initial learning rate")
+    ax.set_title(f"{optimizer}: test accuracy (framed: near the best)")
+    ax.figure.colorbar(image, ax=ax, label="test accuracy", extend="min")
     return ax

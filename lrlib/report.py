@@ -50,6 +50,46 @@ def epoch_to_epoch_variation(result: Result, metric: str = "val_loss", skip: int
     return float(changes.mean()) if len(changes) else float("nan")
 
 
+def scheme_of(result: Result) -> str:
+    """``"fixed"`` for a fixed rate, else the schedule's kind without ``_decay`` (``"step"``)."""
+    rate = result.experiment.learning_rate
+    return "fixed" if isinstance(rate, float) else rate.kind.removesuffix("_decay")
+
+
+def grid_table(results: Sequence[Result], tolerance: float = 0.005):
+    """A ``pandas.DataFrame`` with one row per run: optimizer, scheme, initial rate, test scores,
+    and ``good``: test accuracy within ``tolerance`` of the best run of the same optimizer."""
+    import pandas as pd
+
+    table = pd.DataFrame([{
+        "optimizer": r.experiment.optimizer, "scheme": scheme_of(r), "initial rate": r.experiment.initial_rate,
+        "test accuracy": r.test_accuracy, "test loss": r.test_loss, "diverged": r.diverged,
+    } for r in results])
+    best = table.groupby("optimizer")["test accuracy"].transform("max")
+    table["good"] = table["test accuracy"] >= best - tolerance
+    return table
+
+
+def scheme_winners(table, tie: float = 0.0):
+    """Per optimizer and initial rate of a ``grid_table``: the best scheme, its test accuracy and
+    its gain over the fixed rate, and every scheme within ``tie`` of the best (best first)."""
+    import pandas as pd
+
+    if not 0 <= tie < 1:
+        raise ValueError(f"Argument `tie` must be an accuracy difference in [0, 1). Received: tie={tie!r}")
+    rows = []
+    for (optimizer, rate), cell in table.groupby(["optimizer", "initial rate"], sort=True):
+        ordered = cell.sort_values("test accuracy", ascending=False, kind="stable")
+        best = ordered.iloc[0]
+        fixed = cell.loc[cell["scheme"] == "fixed", "test accuracy"]
+        tied = ordered.loc[ordered["test accuracy"] >= best["test accuracy"] - tie, "scheme"]
+        rows.append({"optimizer": optimizer, "initial rate": rate, "best scheme": best["scheme"],
+                     "best accuracy": best["test accuracy"],
+                     "gain over fixed": best["test accuracy"] - fixed.iloc[0] if len(fixed) else float("nan"),
+                     "tied with the best": ", ".join(tied)})
+    return pd.DataFrame(rows).set_index(["optimizer", "initial rate"])
+
+
 def glue(name: str, value: Any) -> None:
     """Hand ``value`` to the book's ``{glue}`` roles; a no-op where myst-nb is absent (Colab)."""
     try:

@@ -44,7 +44,9 @@ class Schedule:
 
     @property
     def initial_rate(self) -> float:
-        return float(self.values(0))
+        """The rate at step 0 (the same for any ``steps_per_epoch``)."""
+        schedule = self.with_steps_per_epoch(1) if self.needs_steps_per_epoch else self
+        return float(schedule.values(0))
 
     def values(self, steps) -> np.ndarray:
         """The rate at each step (NumPy), e.g. for a plot."""

@@ -227,3 +227,39 @@ class ResultBrowser:
         from IPython.display import display
 
         display(self.widget)
+
+
+class TieExplorer:
+    """A slider for how large a difference in test accuracy must be to count, showing per
+    optimizer and initial rate which schemes tie with the best. ``table`` is
+    ``report.grid_table(...)``; nothing trains."""
+
+    def __init__(self, table, tie: float = 0.001):
+        from .report import scheme_winners
+
+        if len(table) == 0:
+            raise ValueError(f"Argument `table` must hold grid results. Received: table with {len(table)} rows")
+        self._winners = scheme_winners
+        self.table = table
+        self.tie = widgets.FloatSlider(value=tie, min=0.0, max=0.01, step=0.0005, readout_format=".2%",
+                                       description="tie within (test accuracy)", style={"description_width": "initial"},
+                                       layout=widgets.Layout(width="520px"))
+        self.output = widgets.Output()
+        self.tie.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.tie, self.output])
+        self._show()
+
+    def winners(self):
+        return self._winners(self.table, tie=self.tie.value)
+
+    def _show(self):
+        from IPython.display import display
+
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -46,6 +46,14 @@ def test_grid_covers_every_rate_and_scheme():
     assert len({s.experiment.key() for s in grid}) == len(grid)
 
 
+def test_quick_grid_keeps_a_good_and_a_too_large_rate_per_optimizer():
+    assert catalog.grid_rates("full") == catalog.GRID_RATES
+    assert catalog.grid_rates("quick") == {"adam": (1e-3, 1e-1), "sgd": (1e-2, 1.0)}
+    quick = scenarios("decay-grid", "quick")
+    assert len(quick) == 4 * len(catalog.GRID_SCHEMES)
+    assert {s.experiment.initial_rate for s in quick} == {1e-3, 1e-1, 1e-2, 1.0}
+
+
 def test_unknown_group_and_name_are_refused():
     with pytest.raises(ValueError, match="group='cycles'"):
         scenarios("cycles")

@@ -89,3 +89,11 @@ def test_bad_optimizer_options_are_refused(options):
 
 def test_label():
     assert Experiment("sgd", 1e-5, {"momentum": 0.9}).label() == "sgd lr=1e-05, momentum=0.9"
+
+
+def test_initial_rate_of_a_fixed_rate_and_of_a_schedule_without_steps_per_epoch():
+    from lrlib import schedules
+
+    assert Experiment("sgd", 0.05).initial_rate == 0.05
+    decayed = Experiment("sgd", schedules.time_decay(0.2, decay_rate=1.0))
+    assert decayed.learning_rate.needs_steps_per_epoch and decayed.initial_rate == pytest.approx(0.2)

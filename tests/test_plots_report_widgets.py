@@ -9,9 +9,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from lrlib import Experiment, plots, report  # noqa: E402
-from lrlib.catalog import fixed_lr  # noqa: E402
+from lrlib.catalog import decay_schedule, fixed_lr  # noqa: E402
 from lrlib import schedules  # noqa: E402
-from lrlib.widgets import DecayExplorer, RateExplorer, ResultBrowser, TrainPanel  # noqa: E402
+from lrlib.widgets import DecayExplorer, RateExplorer, ResultBrowser, TieExplorer, TrainPanel  # noqa: E402
 
 from test_results import make_result  # noqa: E402
 
@@ -180,3 +180,63 @@ def test_result_browser_switches_groups_without_training(monkeypatch):
     assert browser.current == groups["decayed"]
     with pytest.raises(ValueError, match="groups"):
         ResultBrowser({"empty": []})
+
+
+def grid_of(cells):
+    """Results of a small decay grid: ``cells`` maps (optimizer, scheme, rate) to test accuracy."""
+    def rate_for(scheme, rate):
+        return rate if scheme == "fixed" else decay_schedule(scheme, rate, 5)
+    return [result_at(rate_for(scheme, rate), accuracy, optimizer)
+            for (optimizer, scheme, rate), accuracy in cells.items()]
+
+
+GRID = {("adam", "fixed", 1e-3): 0.990, ("adam", "step", 1e-3): 0.9895, ("adam", "time", 1e-3): 0.980,
+        ("adam", "fixed", 1e-2): 0.970, ("adam", "step", 1e-2): 0.992, ("adam", "time", 1e-2): 0.9915,
+        ("sgd", "fixed", 1e-1): 0.950, ("sgd", "step", 1e-1): 0.940, ("sgd", "time", 1e-1): 0.949}
+
+
+def test_scheme_of_names_fixed_rates_and_decays():
+    assert report.scheme_of(result_at(0.01)) == "fixed"
+    assert report.scheme_of(result_at(decay_schedule("exponential", 0.1, 5))) == "exponential"
+
+
+def test_grid_table_marks_runs_near_each_optimizers_best():
+    table = report.grid_table(grid_of(GRID), tolerance=0.005).set_index(["optimizer", "scheme", "initial rate"])
+    assert table.loc[("adam", "step", 1e-2), "test accuracy"] == pytest.approx(0.992)
+    good = set(table.index[table["good"]])
+    # Adam's best is 0.992: 0.990, 0.9895, 0.9915 are within 0.005, 0.980 and 0.970 are not;
+    # SGD's best is 0.950: 0.949 is within, 0.940 is not.
+    assert good == {("adam", "fixed", 1e-3), ("adam", "step", 1e-3), ("adam", "step", 1e-2),
+                    ("adam", "time", 1e-2), ("sgd", "fixed", 1e-1), ("sgd", "time", 1e-1)}
+
+
+def test_scheme_winners_names_the_best_scheme_its_gain_and_ties():
+    winners = report.scheme_winners(report.grid_table(grid_of(GRID)))
+    assert list(winners["best scheme"]) == ["fixed", "step", "fixed"]
+    assert winners.loc[("adam", 1e-2), "gain over fixed"] == pytest.approx(0.022)
+    assert winners.loc[("adam", 1e-2), "tied with the best"] == "step"
+    tied = report.scheme_winners(report.grid_table(grid_of(GRID)), tie=0.001)
+    assert tied.loc[("adam", 1e-2), "tied with the best"] == "step, time"
+    assert tied.loc[("sgd", 1e-1), "tied with the best"] == "fixed, time"
+    with pytest.raises(ValueError, match="tie=-0.1"):
+        report.scheme_winners(report.grid_table(grid_of(GRID)), tie=-0.1)
+
+
+def test_plot_grid_heatmap_prints_every_cell_and_frames_the_good_ones():
+    table = report.grid_table(grid_of(GRID), tolerance=0.005)
+    ax = plots.plot_grid_heatmap(table, "adam")
+    assert sorted(text.get_text() for text in ax.texts) == sorted(f"{a:.4f}" for (o, _, _), a in GRID.items() if o == "adam")
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["0.001", "0.01"]
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["fixed", "step", "time"]
+    assert len(ax.patches) == 4  # the four good Adam runs
+    with pytest.raises(ValueError, match="optimizer='rmsprop'"):
+        plots.plot_grid_heatmap(table, "rmsprop")
+
+
+def test_tie_explorer_widens_the_ties_as_the_slider_moves():
+    explorer = TieExplorer(report.grid_table(grid_of(GRID)), tie=0.0)
+    assert explorer.winners().loc[("adam", 1e-2), "tied with the best"] == "step"
+    explorer.tie.value = 0.001
+    assert explorer.winners().loc[("adam", 1e-2), "tied with the best"] == "step, time"
+    with pytest.raises(ValueError, match="table"):
+        TieExplorer(report.grid_table(grid_of(GRID)).iloc[:0])

@@ -118,7 +118,19 @@ def decay_grid(profile: str | None = None) -> list[Scenario]:
             for optimizer, rates in grid_rates(profile).items() for rate in rates for scheme in GRID_SCHEMES]
 
 
-GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid}
+def decay_seeds(profile: str | None = None) -> list[Scenario]:
+    """The grid's row at each optimizer's second-largest initial rate (where decay has a large
+    step to shrink) again with other seeds: two in the full profile, one elsewhere. Seed 0 is the
+    grid's own run."""
+    epochs = _epochs_in(profile, GRID_EPOCHS)
+    seeds = (1, 2) if (profile or default_profile()) == "full" else (1,)
+    return [Scenario(f"{optimizer} {scheme} {rates[-2]:g} seed {seed}",
+                     _experiment(optimizer, rates[-2] if scheme == "fixed" else decay_schedule(scheme, rates[-2], epochs),
+                                 profile, epochs=GRID_EPOCHS, seed=seed))
+            for optimizer, rates in grid_rates(profile).items() for seed in seeds for scheme in GRID_SCHEMES]
+
+
+GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:

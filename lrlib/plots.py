@@ -160,3 +160,30 @@ def plot_grid_heatmap(table, optimizer: str, ax: Axes | None = None, floor: floa
     ax.set_title(f"{optimizer}: test accuracy (framed: near the best)")
     ax.figure.colorbar(image, ax=ax, label="test accuracy", extend="min")
     return ax
+
+
+def plot_gain_over_fixed(table, optimizer: str, ax: Axes | None = None) -> Axes:
+    """Each decay scheme's test accuracy minus the fixed rate's at the same initial rate, in
+    percentage points, as grouped bars per initial rate. ``table`` is ``report.grid_table(...)``.
+    The axis is linear within +-1 point and logarithmic beyond, so that gains of a few test
+    images and losses of half the test set fit on one figure."""
+    ax = _axes(ax)
+    rows = table[table["optimizer"] == optimizer]
+    if rows.empty or "fixed" not in set(rows["scheme"]):
+        raise ValueError(f"Argument `optimizer` needs fixed-rate and decayed runs in the table. "
+                         f"Received: optimizer={optimizer!r}")
+    accuracy = rows.pivot_table(index="initial rate", columns="scheme", values="test accuracy")
+    schemes = [scheme for scheme in dict.fromkeys(rows["scheme"]) if scheme != "fixed"]
+    gain = 100 * accuracy[schemes].sub(accuracy["fixed"], axis=0)
+    width = 0.8 / len(schemes)
+    for k, scheme in enumerate(schemes):
+        ax.bar(np.arange(len(gain)) + (k - (len(schemes) - 1) / 2) * width, gain[scheme], width, label=scheme)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_xticks(range(len(gain)), [f"{rate:g}" for rate in gain.index])
+    ax.set_xlabel("initial learning rate")
+    ax.set_ylabel("test accuracy minus fixed rate's (points)")
+    ax.set_title(f"{optimizer}: what decay adds to a fixed rate")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, axis="y")
+    return ax

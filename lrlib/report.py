@@ -57,13 +57,14 @@ def scheme_of(result: Result) -> str:
 
 
 def grid_table(results: Sequence[Result], tolerance: float = 0.005):
-    """A ``pandas.DataFrame`` with one row per run: optimizer, scheme, initial rate, test scores,
-    and ``good``: test accuracy within ``tolerance`` of the best run of the same optimizer."""
+    """A ``pandas.DataFrame`` with one row per run: optimizer, scheme, initial rate, seed, test
+    scores, and ``good``: test accuracy within ``tolerance`` of the best run of the same optimizer."""
     import pandas as pd
 
     table = pd.DataFrame([{
         "optimizer": r.experiment.optimizer, "scheme": scheme_of(r), "initial rate": r.experiment.initial_rate,
-        "test accuracy": r.test_accuracy, "test loss": r.test_loss, "diverged": r.diverged,
+        "seed": r.experiment.seed, "test accuracy": r.test_accuracy, "test loss": r.test_loss,
+        "diverged": r.diverged,
     } for r in results])
     best = table.groupby("optimizer")["test accuracy"].transform("max")
     table["good"] = table["test accuracy"] >= best - tolerance
@@ -77,6 +78,10 @@ def scheme_winners(table, tie: float = 0.0):
 
     if not 0 <= tie < 1:
         raise ValueError(f"Argument `tie` must be an accuracy difference in [0, 1). Received: tie={tie!r}")
+    repeated = table.duplicated(["optimizer", "initial rate", "scheme"])
+    if repeated.any():
+        raise ValueError("Argument `table` must hold one run per optimizer, initial rate and scheme (one seed). "
+                         f"Received: {int(repeated.sum())} repeated runs")
     rows = []
     for (optimizer, rate), cell in table.groupby(["optimizer", "initial rate"], sort=True):
         ordered = cell.sort_values("test accuracy", ascending=False, kind="stable")

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from lrlib import Experiment, catalog, scenario, scenarios
@@ -52,6 +54,18 @@ def test_quick_grid_keeps_a_good_and_a_too_large_rate_per_optimizer():
     quick = scenarios("decay-grid", "quick")
     assert len(quick) == 4 * len(catalog.GRID_SCHEMES)
     assert {s.experiment.initial_rate for s in quick} == {1e-3, 1e-1, 1e-2, 1.0}
+
+
+def test_seed_repeats_rerun_one_grid_row_per_optimizer_with_other_seeds():
+    grid = {s.experiment: s for s in scenarios("decay-grid", "full")}
+    repeats = scenarios("decay-seeds", "full")
+    assert len(repeats) == 2 * 2 * len(catalog.GRID_SCHEMES)
+    for s in repeats:
+        assert s.experiment.seed in (1, 2)
+        assert s.experiment.initial_rate == {"adam": 1e-2, "sgd": 1e-1}[s.experiment.optimizer]
+        assert dataclasses.replace(s.experiment, seed=0) in grid  # the same run as the grid's, but the seed
+    quick = scenarios("decay-seeds", "quick")
+    assert {s.experiment.seed for s in quick} == {1} and len(quick) == 2 * len(catalog.GRID_SCHEMES)
 
 
 def test_unknown_group_and_name_are_refused():

@@ -203,6 +203,7 @@ def test_scheme_of_names_fixed_rates_and_decays():
 def test_grid_table_marks_runs_near_each_optimizers_best():
     table = report.grid_table(grid_of(GRID), tolerance=0.005).set_index(["optimizer", "scheme", "initial rate"])
     assert table.loc[("adam", "step", 1e-2), "test accuracy"] == pytest.approx(0.992)
+    assert set(table["seed"]) == {0}
     good = set(table.index[table["good"]])
     # Adam's best is 0.992: 0.990, 0.9895, 0.9915 are within 0.005, 0.980 and 0.970 are not;
     # SGD's best is 0.950: 0.949 is within, 0.940 is not.
@@ -220,6 +221,9 @@ def test_scheme_winners_names_the_best_scheme_its_gain_and_ties():
     assert tied.loc[("sgd", 1e-1), "tied with the best"] == "fixed, time"
     with pytest.raises(ValueError, match="tie=-0.1"):
         report.scheme_winners(report.grid_table(grid_of(GRID)), tie=-0.1)
+    twice = report.grid_table(grid_of(GRID) + grid_of(GRID))
+    with pytest.raises(ValueError, match="9 repeated runs"):
+        report.scheme_winners(twice)
 
 
 def test_plot_grid_heatmap_prints_every_cell_and_frames_the_good_ones():
@@ -240,3 +244,12 @@ def test_tie_explorer_widens_the_ties_as_the_slider_moves():
     assert explorer.winners().loc[("adam", 1e-2), "tied with the best"] == "step, time"
     with pytest.raises(ValueError, match="table"):
         TieExplorer(report.grid_table(grid_of(GRID)).iloc[:0])
+
+
+def test_plot_gain_over_fixed_draws_each_schemes_difference_in_points():
+    ax = plots.plot_gain_over_fixed(report.grid_table(grid_of(GRID)), "adam")
+    bars = {container.get_label(): [b.get_height() for b in container] for container in ax.containers}
+    assert bars["step"] == pytest.approx([-0.05, 2.2]) and bars["time"] == pytest.approx([-1.0, 2.15])
+    assert len(ax.patches) == 4 and ax.get_yscale() == "symlog"
+    with pytest.raises(ValueError, match="optimizer='sgd'"):
+        plots.plot_gain_over_fixed(report.grid_table(grid_of({("sgd", "step", 0.1): 0.9})), "sgd")

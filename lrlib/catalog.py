@@ -99,22 +99,31 @@ def decay(profile: str | None = None) -> list[Scenario]:
 GRID_RATES = {"adam": (1e-4, 1e-3, 1e-2, 1e-1), "sgd": (1e-3, 1e-2, 1e-1, 1.0)}
 GRID_EPOCHS = 10
 GRID_SCHEMES = ("fixed", *DECAY_SCHEMES)
+# Outside the full profile the grid is cut down so that its chapters stay near a minute: every
+# other initial rate (a good one and a too-large one per optimizer) and 3 epochs, still enough
+# for each decay to take three different rates.
+SMALL_GRID_EPOCHS = 3
 
 
 def grid_rates(profile: str | None = None) -> dict[str, tuple[float, ...]]:
-    """The initial rates of the decay grid: ``GRID_RATES`` in the full profile; every other one
-    (a good rate and a too-large one per optimizer) elsewhere, so the chapters stay near a minute."""
+    """The initial rates of the decay grid in ``profile``: ``GRID_RATES``, or every other one."""
     if (profile or default_profile()) == "full":
         return dict(GRID_RATES)
     return {optimizer: rates[1::2] for optimizer, rates in GRID_RATES.items()}
 
 
+def grid_epochs(profile: str | None = None) -> int:
+    """The epochs of each decay-grid run in ``profile``: ``GRID_EPOCHS``, or ``SMALL_GRID_EPOCHS``."""
+    requested = GRID_EPOCHS if (profile or default_profile()) == "full" else SMALL_GRID_EPOCHS
+    return _epochs_in(profile, requested)
+
+
 def decay_grid(profile: str | None = None) -> list[Scenario]:
-    """Initial rate x scheme (fixed included) for Adam and SGD, ``GRID_EPOCHS`` epochs each."""
-    epochs = _epochs_in(profile, GRID_EPOCHS)
+    """Initial rate x scheme (fixed included) for Adam and SGD, ``grid_epochs`` epochs each."""
+    epochs = grid_epochs(profile)
     return [Scenario(f"{optimizer} {scheme} {rate:g}",
                      _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, epochs),
-                                 profile, epochs=GRID_EPOCHS))
+                                 profile, epochs=epochs))
             for optimizer, rates in grid_rates(profile).items() for rate in rates for scheme in GRID_SCHEMES]
 
 
@@ -122,11 +131,11 @@ def decay_seeds(profile: str | None = None) -> list[Scenario]:
     """The grid's row at each optimizer's second-largest initial rate (where decay has a large
     step to shrink) again with other seeds: two in the full profile, one elsewhere. Seed 0 is the
     grid's own run."""
-    epochs = _epochs_in(profile, GRID_EPOCHS)
+    epochs = grid_epochs(profile)
     seeds = (1, 2) if (profile or default_profile()) == "full" else (1,)
     return [Scenario(f"{optimizer} {scheme} {rates[-2]:g} seed {seed}",
                      _experiment(optimizer, rates[-2] if scheme == "fixed" else decay_schedule(scheme, rates[-2], epochs),
-                                 profile, epochs=GRID_EPOCHS, seed=seed))
+                                 profile, epochs=epochs, seed=seed))
             for optimizer, rates in grid_rates(profile).items() for seed in seeds for scheme in GRID_SCHEMES]
 
 

@@ -54,6 +54,9 @@ def test_quick_grid_keeps_a_good_and_a_too_large_rate_per_optimizer():
     quick = scenarios("decay-grid", "quick")
     assert len(quick) == 4 * len(catalog.GRID_SCHEMES)
     assert {s.experiment.initial_rate for s in quick} == {1e-3, 1e-1, 1e-2, 1.0}
+    assert {s.experiment.effective_epochs for s in quick} == {catalog.SMALL_GRID_EPOCHS}
+    linear = next(s.experiment for s in quick if s.name == "adam linear 0.001")
+    assert linear.learning_rate.args["decay_epochs"] == catalog.SMALL_GRID_EPOCHS - 1
 
 
 def test_seed_repeats_rerun_one_grid_row_per_optimizer_with_other_seeds():

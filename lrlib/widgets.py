@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 
 from .experiment import OPTIMIZERS, Experiment
 from .plots import plot_history
+from .report import scheme_winners
 from .results import Result
 from .training import run
 
@@ -235,11 +236,8 @@ class TieExplorer:
     ``report.grid_table(...)``; nothing trains."""
 
     def __init__(self, table, tie: float = 0.001):
-        from .report import scheme_winners
-
         if len(table) == 0:
             raise ValueError(f"Argument `table` must hold grid results. Received: table with {len(table)} rows")
-        self._winners = scheme_winners
         self.table = table
         self.tie = widgets.FloatSlider(value=tie, min=0.0, max=0.01, step=0.0005, readout_format=".2%",
                                        description="tie within (test accuracy)", style={"description_width": "initial"},
@@ -250,7 +248,7 @@ class TieExplorer:
         self._show()
 
     def winners(self):
-        return self._winners(self.table, tie=self.tie.value)
+        return scheme_winners(self.table, tie=self.tie.value)
 
     def _show(self):
         from IPython.display import display

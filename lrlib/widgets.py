@@ -24,13 +24,33 @@ def _summary(result: Result) -> str:
     return text + (f" ({result.divergence_reason})" if result.diverged else "")
 
 
+def _replace(output: widgets.Output, *items) -> None:
+    """Replace what ``output`` shows by ``items`` (figures, tables, or text), in one update.
+
+    The widget's ``outputs`` are set directly instead of capturing with ``with output:``: a
+    capture makes nbclient (the book build) echo each output back to the kernel on the shell
+    channel, which can leave it waiting forever for the cell's reply (jupyter/nbclient#312).
+    Figures are closed once formatted, so that they do not show a second time below the cell.
+    """
+    from IPython.core.interactiveshell import InteractiveShell
+
+    formatter = InteractiveShell.instance().display_formatter
+    shown = []
+    for item in items:
+        if isinstance(item, str):
+            shown.append({"output_type": "stream", "name": "stdout", "text": item})
+            continue
+        data, metadata = formatter.format(item)
+        shown.append({"output_type": "display_data", "data": data, "metadata": metadata})
+        if isinstance(item, plt.Figure):
+            plt.close(item)
+    output.outputs = tuple(shown)
+
+
 def _draw(output: widgets.Output, result: Result, metrics: Sequence[str], log_scale: bool) -> None:
-    with output:
-        output.clear_output(wait=True)
-        fig, ax = plt.subplots(figsize=(7, 3.5))
-        plot_history(result, ax=ax, metrics=metrics, log_scale=log_scale)
-        plt.show()
-        print(_summary(result))
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    plot_history(result, ax=ax, metrics=metrics, log_scale=log_scale)
+    _replace(output, fig, _summary(result) + "\n")
 
 
 class RateExplorer:
@@ -179,12 +199,10 @@ class DecayExplorer:
     def _show(self):
         from .plots import plot_schedules
 
-        with self.output:
-            self.output.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(8, 3.8))
-            plot_schedules(self.schedules(), self.epochs, ax=ax, log_scale=self.log_scale.value)
-            ax.set_title(f"four decay schemes from {self.initial_rate.value:.1e}")
-            plt.show()
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        plot_schedules(self.schedules(), self.epochs, ax=ax, log_scale=self.log_scale.value)
+        ax.set_title(f"four decay schemes from {self.initial_rate.value:.1e}")
+        _replace(self.output, fig)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -215,14 +233,10 @@ class ResultBrowser:
     def _show(self):
         from .plots import plot_loss_comparison, plot_rates_used
 
-        with self.output:
-            self.output.clear_output(wait=True)
-            fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
-            plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
-            plot_rates_used(self.current, ax=right)
-            plt.show()
-            for result in self.current:
-                print(_summary(result))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+        plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
+        plot_rates_used(self.current, ax=right)
+        _replace(self.output, fig, "".join(_summary(result) + "\n" for result in self.current))
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -251,11 +265,7 @@ class TieExplorer:
         return scheme_winners(self.table, tie=self.tie.value)
 
     def _show(self):
-        from IPython.display import display
-
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
+        _replace(self.output, self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
 
     def _ipython_display_(self):
         from IPython.display import display

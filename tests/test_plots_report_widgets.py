@@ -253,3 +253,14 @@ def test_plot_gain_over_fixed_draws_each_schemes_difference_in_points():
     assert len(ax.patches) == 4 and ax.get_yscale() == "symlog"
     with pytest.raises(ValueError, match="optimizer='sgd'"):
         plots.plot_gain_over_fixed(report.grid_table(grid_of({("sgd", "step", 0.1): 0.9})), "sgd")
+
+
+def test_widgets_replace_their_output_in_one_update_and_close_their_figures():
+    # No capture context (nbclient#312): the figure and the summaries land in `outputs` directly.
+    browser = ResultBrowser({"two runs": [result_at(0.01), result_at(0.1)]})
+    kinds = [output["output_type"] for output in browser.output.outputs]
+    assert kinds == ["display_data", "stream"]
+    assert "adam lr=0.1: test loss" in browser.output.outputs[1]["text"]
+    assert plt.get_fignums() == []
+    explorer = TieExplorer(report.grid_table(grid_of(GRID)))
+    assert "best scheme" in explorer.output.outputs[0]["data"]["text/plain"]

@@ -105,16 +105,20 @@ GRID_SCHEMES = ("fixed", *DECAY_SCHEMES)
 SMALL_GRID_EPOCHS = 3
 
 
+def _is_full(profile: str | None) -> bool:
+    return (profile or default_profile()) == "full"
+
+
 def grid_rates(profile: str | None = None) -> dict[str, tuple[float, ...]]:
     """The initial rates of the decay grid in ``profile``: ``GRID_RATES``, or every other one."""
-    if (profile or default_profile()) == "full":
+    if _is_full(profile):
         return dict(GRID_RATES)
     return {optimizer: rates[1::2] for optimizer, rates in GRID_RATES.items()}
 
 
 def grid_epochs(profile: str | None = None) -> int:
     """The epochs of each decay-grid run in ``profile``: ``GRID_EPOCHS``, or ``SMALL_GRID_EPOCHS``."""
-    requested = GRID_EPOCHS if (profile or default_profile()) == "full" else SMALL_GRID_EPOCHS
+    requested = GRID_EPOCHS if _is_full(profile) else SMALL_GRID_EPOCHS
     return _epochs_in(profile, requested)
 
 
@@ -132,7 +136,7 @@ def decay_seeds(profile: str | None = None) -> list[Scenario]:
     step to shrink) again with other seeds: two in the full profile, one elsewhere. Seed 0 is the
     grid's own run."""
     epochs = grid_epochs(profile)
-    seeds = (1, 2) if (profile or default_profile()) == "full" else (1,)
+    seeds = (1, 2) if _is_full(profile) else (1,)
     return [Scenario(f"{optimizer} {scheme} {rates[-2]:g} seed {seed}",
                      _experiment(optimizer, rates[-2] if scheme == "fixed" else decay_schedule(scheme, rates[-2], epochs),
                                  profile, epochs=epochs, seed=seed))

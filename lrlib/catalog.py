@@ -88,11 +88,15 @@ def _epochs_in(profile: str | None, epochs: int) -> int:
     return get_profile(profile or default_profile()).epochs(epochs)
 
 
+def _rate_for(scheme: str, initial_rate: float, epochs: int) -> float | schedules.Schedule:
+    """``initial_rate`` itself for ``"fixed"``, else that decay scheme fitted to ``epochs``."""
+    return initial_rate if scheme == "fixed" else decay_schedule(scheme, initial_rate, epochs)
+
+
 def decay(profile: str | None = None) -> list[Scenario]:
     """Each decay scheme for 25 epochs from ``DECAY_START`` (Adam and SGD), and the fixed rate."""
     epochs = _epochs_in(profile, 25)
-    return [Scenario(f"{optimizer} {scheme}", _experiment(optimizer, rate if scheme == "fixed" else
-                                                          decay_schedule(scheme, rate, epochs), profile))
+    return [Scenario(f"{optimizer} {scheme}", _experiment(optimizer, _rate_for(scheme, rate, epochs), profile))
             for optimizer, rate in DECAY_START.items() for scheme in ("fixed", *DECAY_SCHEMES)]
 
 
@@ -126,8 +130,7 @@ def decay_grid(profile: str | None = None) -> list[Scenario]:
     """Initial rate x scheme (fixed included) for Adam and SGD, ``grid_epochs`` epochs each."""
     epochs = grid_epochs(profile)
     return [Scenario(f"{optimizer} {scheme} {rate:g}",
-                     _experiment(optimizer, rate if scheme == "fixed" else decay_schedule(scheme, rate, epochs),
-                                 profile, epochs=epochs))
+                     _experiment(optimizer, _rate_for(scheme, rate, epochs), profile, epochs=epochs))
             for optimizer, rates in grid_rates(profile).items() for rate in rates for scheme in GRID_SCHEMES]
 
 
@@ -138,8 +141,7 @@ def decay_seeds(profile: str | None = None) -> list[Scenario]:
     epochs = grid_epochs(profile)
     seeds = (1, 2) if _is_full(profile) else (1,)
     return [Scenario(f"{optimizer} {scheme} {rates[-2]:g} seed {seed}",
-                     _experiment(optimizer, rates[-2] if scheme == "fixed" else decay_schedule(scheme, rates[-2], epochs),
-                                 profile, epochs=epochs, seed=seed))
+                     _experiment(optimizer, _rate_for(scheme, rates[-2], epochs), profile, epochs=epochs, seed=seed))
             for optimizer, rates in grid_rates(profile).items() for seed in seeds for scheme in GRID_SCHEMES]
 
 

@@ -19,9 +19,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $(STAMP)
 
-## book: build the HTML book from the committed full-profile results (trains nothing)
+## book: build the HTML book from the committed full-profile results (trains nothing; the
+## book's own results only, never a learner's runs in the user's cache)
 book: $(STAMP)
-	LRLIB_PROFILE=full LRLIB_STORED_ONLY=1 $(BIN)/jupyter-book build . --warningiserror --keep-going
+	LRLIB_PROFILE=full LRLIB_STORED_ONLY=1 LRLIB_RESULTS_DIR=$(CURDIR)/lrlib/results \
+		$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at _build/html/index.html"
 
 ## test: unit tests, every notebook under nbval (quick profile), the book build

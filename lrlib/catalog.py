@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from . import schedules
+from . import schedules, validation
 from .experiment import Experiment
 from .profiles import default_profile, get_profile
 
@@ -68,7 +68,7 @@ DECAY_SCHEMES = ("linear", "step", "time", "exponential")
 def decay_schedule(scheme: str, initial_rate: float, epochs: int) -> schedules.Schedule:
     """One of ``DECAY_SCHEMES`` from ``initial_rate`` down to ``initial_rate / 10`` in the last
     epoch (epoch ``epochs - 1``); step decay halves every ``epochs // 3`` epochs instead."""
-    last = epochs - 1
+    last = validation.integer("epochs", epochs, minimum=2) - 1  # a decay needs a first and a last epoch
     if scheme == "linear":
         return schedules.linear_decay(initial_rate, initial_rate / 10, decay_epochs=last)
     if scheme == "step":
@@ -153,6 +153,11 @@ def scenarios(group: str, profile: str | None = None) -> list[Scenario]:
     if group not in GROUPS:
         raise ValueError(f"Argument `group` must be one of {sorted(GROUPS)}. Received: group={group!r}")
     return GROUPS[group](profile)
+
+
+def groups_of(experiment: Experiment) -> list[str]:
+    """The groups (in the book's order) whose scenarios include ``experiment``."""
+    return [group for group in GROUPS if experiment in (s.experiment for s in scenarios(group, experiment.profile))]
 
 
 def scenario(group: str, name: str, profile: str | None = None) -> Scenario:

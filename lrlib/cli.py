@@ -1,14 +1,23 @@
-"""Command line: ``python -m lrlib run ...`` and ``python -m lrlib reproduce ...``."""
+"""Command line: ``python -m lrlib run ...`` and ``python -m lrlib reproduce ...``.
+
+Every error a user can cause (a bad value, a missing data file, an unwritable folder, a bad
+environment variable) prints one ``error:`` line and exits with status 2, without a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from .catalog import GROUPS, groups_of, scenarios
+from .data import MnistFileError
 from .experiment import OPTIMIZERS, Experiment
-from .profiles import PROFILES, default_profile
-from .catalog import GROUPS, scenarios
-from .training import run, run_many
+from .profiles import PROFILES, default_profile, get_profile
+from .results import ResultStore, book_store, find_stored, stores, user_store
+from .training import MissingResultError, profile_data, run, run_many
+
+USER_ERRORS = (ValueError, TypeError, OSError, MnistFileError, MissingResultError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,22 +31,27 @@ def build_parser() -> argparse.ArgumentParser:
     one = commands.add_parser("run", help="train one experiment and print its test loss and accuracy",
                               description="Train one experiment (or show its stored result) with "
                                           "one line per epoch, then print test loss and accuracy.")
-    one.add_argument("--optimizer", default="adam", choices=sorted(OPTIMIZERS), help="optimizer (default adam)")
+    one.add_argument("--optimizer", default="adam", type=str.lower, choices=sorted(OPTIMIZERS),
+                     help="optimizer, any case (default adam)")
     one.add_argument("--lr", type=float, required=True, help="learning rate, e.g. 0.001")
     one.add_argument("--epochs", type=int, default=25, help="epochs (default 25; quick caps at 5, tiny at 2)")
     one.add_argument("--batch-size", type=int, default=250, help="batch size (default 250)")
     one.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_profile(one)
     one.add_argument("--retrain", action="store_true", help="train even if a result is stored")
+    one.add_argument("--results-dir", type=Path, default=None,
+                     help="where to store the result (default: $LRLIB_RESULTS_DIR, else your cache folder)")
 
     every = commands.add_parser("reproduce", help="run every experiment the book needs that is not stored yet",
-                                description="Run every stored experiment of the book that is missing, "
-                                            "store each as it finishes, and print a table next to the "
-                                            "article's figures.")
+                                description="Run every experiment of the book that is missing, store each "
+                                            "as it finishes in the book's own results (inside the "
+                                            "package), and print a table next to the article's figures.")
     _add_profile(every)
     every.add_argument("--only", choices=sorted(GROUPS), action="append",
                        help="restrict to a group of experiments (repeatable); default all groups")
     every.add_argument("--retrain", action="store_true", help="train again even what is stored")
+    every.add_argument("--results-dir", type=Path, default=None,
+                       help="store the results here instead of in the book's results inside the package")
     return parser
 
 
@@ -47,37 +61,73 @@ def _add_profile(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A terminal that cannot print some character gets an escape, not a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
-    profile = args.profile or default_profile()
     try:
+        profile = get_profile(args.profile or default_profile()).name
         if args.command == "run":
-            experiment = Experiment(args.optimizer, args.lr, epochs=args.epochs, batch_size=args.batch_size,
-                                    seed=args.seed, profile=profile)
-    except (TypeError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.command == "run":
-        result = run(experiment, retrain=args.retrain)
-        print(f"{experiment.label()} ({profile} profile, {result.epochs_run} epochs): "
-              f"test loss {result.test_loss:.4f} / test accuracy {result.test_accuracy:.4f}"
-              + (f" / diverged: {result.divergence_reason}" if result.diverged else ""))
-        return 0
-    for group in args.only or list(GROUPS):  # in the order of the book
-        chosen = scenarios(group, profile)
-        results = run_many([s.experiment for s in chosen], retrain=args.retrain, verbose=True, description=group)
-        print(format_table(group, chosen, results))
+            return _run_one(args, profile)
+        return _reproduce(args, profile)
+    except MissingResultError as error:
+        groups = groups_of(error.experiment)
+        advice = (f" Produce it with: python -m lrlib reproduce --profile {error.experiment.profile}"
+                  + "".join(f" --only {group}" for group in groups)) if groups else ""
+        return _fail(f"{error}{advice}")
+    except USER_ERRORS as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("interrupted; every finished run is stored, and rerunning resumes from there", status=130)
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return status
+
+
+def _run_one(args, profile: str) -> int:
+    experiment = Experiment(args.optimizer, args.lr, epochs=args.epochs, batch_size=args.batch_size,
+                            seed=args.seed, profile=profile)
+    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else user_store()
+    result = run(experiment, retrain=args.retrain, store=store)
+    print(f"{experiment.label()} ({profile} profile, {result.epochs_run} epochs): "
+          f"test loss {result.test_loss:.4f} / test accuracy {result.test_accuracy:.4f} / {result.outcome}")
+    return 0
+
+
+def _reproduce(args, profile: str) -> int:
+    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
+    groups = args.only or list(GROUPS)  # in the order of the book
+    chosen = {group: scenarios(group, profile) for group in groups}
+    to_train = [s.experiment for group in groups for s in chosen[group]
+                if args.retrain or find_stored(s.experiment, searched=stores(store)) is None]
+    if to_train:
+        if store.root.resolve() == book_store().root.resolve():
+            data = profile_data(profile)
+            if not data.is_real_mnist:  # the book's results are the real MNIST's, always
+                return _fail(f"the book's results must be trained on the real MNIST, but this machine "
+                             f"has {data.source}. Set LRLIB_MNIST_PATH to mnist.npz, or store elsewhere "
+                             "with --results-dir.")
+        store.check_writable(profile)
+    print(f"Results are stored in {store.root}; {len(to_train)} runs to train.")
+    for group in groups:
+        results = run_many([s.experiment for s in chosen[group]], retrain=args.retrain, verbose=True,
+                           description=group, store=store)
+        print(format_table(group, chosen[group], results))
     return 0
 
 
 def format_table(group: str, chosen, results) -> str:
-    """A plain-text table: scenario | article's test loss and accuracy | ours."""
+    """A plain-text (ASCII) table: scenario | article's test loss and accuracy | ours | outcome."""
     def pair(loss, accuracy):
-        return "—" if loss is None else f"{loss:.4f} / {accuracy:.4f}"
+        return "-" if loss is None else f"{loss:.4f} / {accuracy:.4f}"
 
     rows = [(s.name, s.experiment.label(), pair(s.article_test_loss, s.article_test_accuracy),
-             pair(r.test_loss, r.test_accuracy) + (" (diverged)" if r.diverged else ""))
+             pair(r.test_loss, r.test_accuracy), r.outcome.kind)
             for s, r in zip(chosen, results)]
-    header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc")
+    header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc", "outcome")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = [f"== {group} =="] + [" | ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *rows]]
     lines.insert(2, "-+-".join("-" * w for w in widths))

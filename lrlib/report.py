@@ -26,7 +26,7 @@ def comparison_table(scenarios: Sequence[Scenario], results: Sequence[Result]):
             "ours: test loss": result.test_loss,
             "ours: test accuracy": result.test_accuracy,
             "epochs": result.epochs_run,
-            "diverged": result.diverged,
+            "outcome": result.outcome.kind,
         })
     return pd.DataFrame(rows).set_index("scenario").round(4)
 
@@ -64,7 +64,7 @@ def grid_table(results: Sequence[Result], tolerance: float = 0.005):
     table = pd.DataFrame([{
         "optimizer": r.experiment.optimizer, "scheme": scheme_of(r), "initial rate": r.experiment.initial_rate,
         "seed": r.experiment.seed, "test accuracy": r.test_accuracy, "test loss": r.test_loss,
-        "diverged": r.diverged,
+        "outcome": r.outcome.kind,
     } for r in results])
     best = table.groupby("optimizer")["test accuracy"].transform("max")
     table["good"] = table["test accuracy"] >= best - tolerance

@@ -1,26 +1,58 @@
 """What a run produced, and where results are kept.
 
-A ``Result`` is stored as a small JSON file named by its experiment's key, under
-``<root>/<profile>/``. Full-profile results ship inside the package (``lrlib/results/full``),
-so a learner who installs lrlib gets them without training. Other results go to
-``$LRLIB_RESULTS_DIR`` when set, else next to them in the package folder.
+A ``Result`` is stored as a small JSON file named by its experiment's key. Results trained on
+the real MNIST live under ``<root>/<profile>/``; results trained on any other data (the offline
+sample, a user's own file) under ``<root>/<profile>/data-<fingerprint>/``, so that they are
+never served as if they came from the real MNIST.
+
+Two stores are searched: the user's (``$LRLIB_RESULTS_DIR``, else a per-user cache folder),
+where ``run`` writes, and the book's, inside the package (``lrlib/results``), which holds the
+committed full-profile results and is written only by ``python -m lrlib reproduce``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
-import tempfile
+import re
+import secrets
+import time
 import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .data import MNIST_FINGERPRINT, NUM_CLASSES
 from .experiment import Experiment
 
 ENV_RESULTS_DIR = "LRLIB_RESULTS_DIR"
 PACKAGED_RESULTS = Path(__file__).parent / "results"
 METRICS = ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate")
+# Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that
+# means the weights are running away.
+EXPLODING_LOSS = 100 * math.log(NUM_CLASSES)
+CHANCE_ACCURACY = 1 / NUM_CLASSES
+# Below twice chance, a run has learned next to nothing (the article's too-large and too-small
+# runs end at 0.10 and 0.16).
+STUCK_ACCURACY = 2 * CHANCE_ACCURACY
+# JSON has no NaN or infinity; they are written as these strings (as protobuf's JSON mapping does).
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+# A temporary file older than this was left by a save that was killed: a save takes milliseconds.
+STALE_TEMPORARY_S = 60.0
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How a run ended: ``kind`` is ``"learned"``, ``"stuck at chance"`` or ``"diverged"``."""
+
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.reason})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,8 +60,10 @@ class Result:
     """The outcome of ``run(experiment)``.
 
     ``history`` maps each of ``METRICS`` to one value per epoch run; ``learning_rate`` is the
-    rate the optimizer used in that epoch. ``diverged`` runs keep the history up to the epoch
-    where the loss became NaN or exploded, and say why in ``divergence_reason``.
+    rate the optimizer used in that epoch. ``diverged`` runs were stopped early: they keep the
+    history up to the epoch where the loss became NaN or exploded, and say why in
+    ``divergence_reason``. ``outcome`` classifies every run, stopped or not.
+    ``provenance["data_fingerprint"]`` identifies the data it was trained on.
     """
 
     experiment: Experiment
@@ -43,90 +77,266 @@ class Result:
     divergence_reason: str | None
     provenance: dict[str, Any]
 
+    @property
+    def data_fingerprint(self) -> str:
+        return self.provenance["data_fingerprint"]
+
+    @property
+    def on_real_mnist(self) -> bool:
+        """Whether it was trained on the real MNIST (the book's reference data)."""
+        return self.data_fingerprint == MNIST_FINGERPRINT
+
+    @property
+    def outcome(self) -> Outcome:
+        """``diverged`` when training was stopped or its loss ended non-finite or above
+        ``EXPLODING_LOSS``; ``stuck at chance`` when test accuracy stays below
+        ``STUCK_ACCURACY``; else ``learned``. Derived from the stored numbers, so every stored
+        result has one."""
+        losses = self.history["loss"]
+        first, last = losses[0], losses[-1]
+        if self.diverged:
+            return Outcome("diverged", self.divergence_reason or "stopped")
+        if not math.isfinite(last) or not math.isfinite(self.test_loss):
+            return Outcome("diverged", f"loss became {last if not math.isfinite(last) else self.test_loss}")
+        if last > EXPLODING_LOSS:
+            return Outcome("diverged", f"training loss ended at {last:.3g}, over {EXPLODING_LOSS:.0f} "
+                                       f"(a hundred times a uniform guess's {math.log(NUM_CLASSES):.2f})")
+        if self.test_accuracy < STUCK_ACCURACY:
+            return Outcome("stuck at chance", f"test accuracy {self.test_accuracy:.4f}, chance is "
+                                              f"{CHANCE_ACCURACY:.2f}; training loss {first:.3g} in epoch 1, "
+                                              f"{last:.3g} in epoch {len(losses)}")
+        return Outcome("learned", f"test accuracy {self.test_accuracy:.4f}")
+
     def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready record: non-finite numbers become ``"NaN"``/``"Infinity"``."""
         data = dataclasses.asdict(self)
         data["experiment"] = self.experiment.to_dict()
-        return data
+        return _encode_non_finite(data)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Result:
+    def from_dict(cls, data: Any) -> Result:
+        """The result a record describes; ``ValueError`` naming the field when any field has
+        the wrong type or lies out of range."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a result must be a JSON object, not {type(data).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)}
         if set(data) != fields:
             raise ValueError(f"result fields differ: missing {sorted(fields - set(data))}, "
                              f"unexpected {sorted(set(data) - fields)}")
-        history = {name: [float(v) for v in data["history"][name]] for name in METRICS}
-        if any(len(values) != data["epochs_run"] for values in history.values()):
-            raise ValueError("result history lengths differ from epochs_run")
-        return cls(**{**data, "experiment": Experiment.from_dict(data["experiment"]), "history": history})
+        experiment = Experiment.from_dict(_mapping("experiment", data["experiment"]))
+        epochs_run = _count("epochs_run", data["epochs_run"], maximum=experiment.effective_epochs)
+        history = _history(_mapping("history", data["history"]), epochs_run)
+        diverged = data["diverged"]
+        if not isinstance(diverged, bool):
+            raise ValueError(f"field diverged must be true or false; got {diverged!r}")
+        reason = data["divergence_reason"]
+        if (diverged and not isinstance(reason, str)) or (not diverged and reason is not None):
+            raise ValueError(f"field divergence_reason must be a text exactly when diverged; got {reason!r}")
+        provenance = _mapping("provenance", data["provenance"])
+        if not all(isinstance(value, str) for value in provenance.values()):
+            raise ValueError("field provenance must map names to texts")
+        if not _FINGERPRINT.fullmatch(provenance.get("data_fingerprint", "")):
+            raise ValueError("field provenance lacks the data_fingerprint of the data it was trained on")
+        return cls(
+            experiment=experiment, history=history,
+            test_loss=_metric("test_loss", data["test_loss"], non_finite=True),
+            test_accuracy=_metric("test_accuracy", data["test_accuracy"], maximum=1.0),
+            epochs_run=epochs_run,
+            wall_time_s=_metric("wall_time_s", data["wall_time_s"]),
+            train_time_s=_metric("train_time_s", data["train_time_s"]),
+            diverged=diverged, divergence_reason=reason, provenance=dict(provenance))
+
+
+def _encode_non_finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _encode_non_finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode_non_finite(item) for item in value]
+    return value
+
+
+def _mapping(name: str, value: Any) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"field {name} must be a JSON object; got {value!r}")
+    return value
+
+
+def _count(name: str, value: Any, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise ValueError(f"field {name} must be an integer in 1..{maximum}; got {value!r}")
+    return value
+
+
+def _metric(name: str, value: Any, maximum: float | None = None, non_finite: bool = False) -> float:
+    """A stored number >= 0 (and <= ``maximum``); ``"NaN"``/``"Infinity"`` only where allowed."""
+    if non_finite and isinstance(value, str) and value in NON_FINITE:
+        return NON_FINITE[value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or value < 0 or (maximum is not None and value > maximum):
+        allowed = " or \"NaN\"/\"Infinity\"" if non_finite else ""
+        bounds = f"in [0, {maximum:g}]" if maximum is not None else ">= 0"
+        raise ValueError(f"field {name} must be a number {bounds}{allowed}; got {value!r}")
+    return float(value)
+
+
+def _history(history: Mapping, epochs_run: int) -> dict[str, list[float]]:
+    if set(history) != set(METRICS):
+        raise ValueError(f"field history must hold exactly {list(METRICS)}; got {sorted(history)}")
+    checked = {}
+    for name in METRICS:
+        values = history[name]
+        if not isinstance(values, list) or len(values) != epochs_run:
+            raise ValueError(f"field history[{name!r}] must list one value per epoch run ({epochs_run})")
+        is_accuracy = name.endswith("accuracy")
+        checked[name] = [_metric(f"history[{name!r}][{i}]", value, maximum=1.0 if is_accuracy else None,
+                                 non_finite=name.endswith("loss")) for i, value in enumerate(values)]
+    return checked
 
 
 class CorruptResultWarning(UserWarning):
     """A stored result could not be read and will be recomputed."""
 
 
-class ResultStore:
-    """JSON results under ``root/<profile>/<key>.json``, written atomically.
+class ResultNotSavedWarning(UserWarning):
+    """A finished result could not be written; it is returned unsaved."""
 
-    A file that cannot be parsed, or whose experiment is not the one asked for, is reported
-    and treated as missing: it is never served.
+
+class ResultsNotWritableError(PermissionError):
+    """A results folder cannot be written (found before training, so no run is lost)."""
+
+
+class ResultStore:
+    """JSON results under ``root/<profile>/[data-<fingerprint>/]<key>.json``, written atomically.
+
+    A file that cannot be parsed, fails validation, belongs to another experiment or was trained
+    on other data is reported and treated as missing: it is never served.
     """
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
 
-    def path(self, experiment: Experiment) -> Path:
-        return self.root / experiment.profile / f"{experiment.key()}.json"
+    def __repr__(self) -> str:
+        return f"ResultStore({str(self.root)!r})"
 
-    def load(self, experiment: Experiment) -> Result | None:
-        path = self.path(experiment)
+    def path(self, experiment: Experiment, data_fingerprint: str = MNIST_FINGERPRINT) -> Path:
+        folder = self.root / experiment.profile
+        if data_fingerprint != MNIST_FINGERPRINT:
+            folder = folder / f"data-{data_fingerprint[:16]}"
+        return folder / f"{experiment.key()}.json"
+
+    def load(self, experiment: Experiment, data_fingerprint: str = MNIST_FINGERPRINT) -> Result | None:
+        """The stored result of ``experiment`` trained on the data with ``data_fingerprint``."""
+        path = self.path(experiment, data_fingerprint)
         if not path.exists():
             return None
         try:
-            result = Result.from_dict(json.loads(path.read_text()))
+            result = Result.from_dict(json.loads(path.read_text(), parse_constant=_refuse_constant))
         except Exception as error:
-            warnings.warn(f"Stored result {path} is corrupt ({type(error).__name__}: {error}); "
-                          "it will be recomputed.", CorruptResultWarning, stacklevel=2)
-            return None
+            return _reported(path, f"is corrupt ({type(error).__name__}: {error})")
         if result.experiment != experiment:
-            warnings.warn(f"Stored result {path} belongs to another experiment "
-                          f"({result.experiment}); it will be recomputed.", CorruptResultWarning, stacklevel=2)
-            return None
+            return _reported(path, f"belongs to another experiment ({result.experiment})")
+        if result.data_fingerprint != data_fingerprint:
+            return _reported(path, f"was trained on other data ({result.provenance.get('data_source')})")
         return result
 
-    def save(self, result: Result) -> Path:
-        path = self.path(result.experiment)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(result.to_dict(), indent=1, sort_keys=True) + "\n"
-        # Write a temporary file beside the target and rename it: readers see the old file or
-        # the new one, never half of one, even if this process dies mid-write.
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    def check_writable(self, profile: str) -> None:
+        """Raise ``ResultsNotWritableError`` unless results of ``profile`` can be written here."""
+        folder = self.root / profile
+        probe = folder / f".write-check.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
-            with os.fdopen(handle, "w") as file:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe.touch(exist_ok=False)
+            probe.unlink()
+        except OSError as error:
+            raise ResultsNotWritableError(
+                f"Results folder {folder} cannot be written ({type(error).__name__}: {error}). Set "
+                f"{ENV_RESULTS_DIR} to a folder you can write, or pass store=lrlib.ResultStore(folder).") from error
+
+    def save(self, result: Result) -> Path:
+        """Write ``result`` atomically with ordinary file permissions; returns its path."""
+        record = result.to_dict()
+        Result.from_dict(record)  # never write what could not be read back
+        path = self.path(result.experiment, result.data_fingerprint)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path.parent)
+        text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
+        # Write a temporary file beside the target and rename it: readers see the old file or
+        # the new one, never half of one, even if this process dies mid-write. open(..., "x")
+        # honours the umask (mkstemp would make the file private, 0600).
+        tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            with open(tmp, "x") as file:
                 file.write(text)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return path
 
 
-def writable_store() -> ResultStore:
-    """Where new results go: ``$LRLIB_RESULTS_DIR``, else the package's own folder."""
-    return ResultStore(os.environ.get(ENV_RESULTS_DIR) or PACKAGED_RESULTS)
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON (non-finite numbers are stored as strings)")
 
 
-def stores() -> list[ResultStore]:
-    """Stores searched for a result, the writable one first, then the packaged one."""
-    first = writable_store()
-    return [first] if first.root.resolve() == PACKAGED_RESULTS.resolve() else [first, ResultStore(PACKAGED_RESULTS)]
+def _reported(path: Path, problem: str) -> None:
+    warnings.warn(f"Stored result {path} {problem}; it will be recomputed.", CorruptResultWarning, stacklevel=3)
+    return None
 
 
-def find_stored(experiment: Experiment) -> Result | None:
-    """The stored result of ``experiment``, if any store holds a valid one."""
-    for store in stores():
-        result = store.load(experiment)
-        if result is not None:
-            return result
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporary files that a killed save left behind (not those of a save in progress)."""
+    now = time.time()
+    for leftover in folder.glob(".*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_TEMPORARY_S:
+                leftover.unlink()
+        except FileNotFoundError:  # another process cleaned it first
+            pass
+
+
+def user_results_dir() -> Path:
+    """``$LRLIB_RESULTS_DIR`` (``~`` expanded), else the user's cache folder for lrlib."""
+    configured = os.environ.get(ENV_RESULTS_DIR)
+    if configured:
+        return Path(os.path.expandvars(configured)).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("lrlib", appauthor=False)) / "results"
+
+
+def user_store() -> ResultStore:
+    """Where ``run`` writes: a learner's own runs never touch the book's results."""
+    return ResultStore(user_results_dir())
+
+
+def book_store() -> ResultStore:
+    """The book's results inside the package; ``python -m lrlib reproduce`` writes here."""
+    return ResultStore(PACKAGED_RESULTS)
+
+
+def stores(first: ResultStore | None = None) -> list[ResultStore]:
+    """Stores searched for a result: ``first`` (default: the user's), then the book's."""
+    searched = [first or user_store(), book_store()]
+    return searched[:1] if searched[0].root.resolve() == searched[1].root.resolve() else searched
+
+
+def find_stored(experiment: Experiment, data_fingerprint: str | None = None,
+                searched: Iterable[ResultStore] | None = None) -> Result | None:
+    """The stored result of ``experiment`` trained on the real MNIST, else (when given) one
+    trained on the data with ``data_fingerprint``; ``None`` if no store holds a valid one.
+
+    Real-MNIST results come first and need no data to be loaded: they are the book's reference,
+    and a learner offline with the sample still sees them.
+    """
+    searched = list(searched) if searched is not None else stores()
+    fingerprints = [MNIST_FINGERPRINT] + ([data_fingerprint] if data_fingerprint not in (None, MNIST_FINGERPRINT) else [])
+    for fingerprint in fingerprints:
+        for store in searched:
+            result = store.load(experiment, fingerprint)
+            if result is not None:
+                return result
     return None

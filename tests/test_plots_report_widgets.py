@@ -108,10 +108,10 @@ def test_rate_explorer_shows_stored_runs_and_never_trains(monkeypatch):
     runs = [result_at(r, 0.9, "adam") for r in (1e-4, 1e-3, 1e-2)] + [result_at(0.5, 0.95, "sgd")]
     explorer = RateExplorer(runs)
     assert [label for label, _ in explorer.rate.options] == ["0.0001", "0.001", "0.01"]
-    assert explorer.current.experiment.learning_rate == 1e-3
-    assert explorer.select(1e-2).experiment.learning_rate == 1e-2
+    assert [r.experiment.learning_rate for r in explorer.current] == [1e-3]
+    assert [r.experiment.learning_rate for r in explorer.select(1e-2)] == [1e-2]
     explorer.optimizer.value = "sgd"
-    assert explorer.current.experiment.optimizer == "sgd" and explorer.rate.value == 0.5
+    assert explorer.current[0].experiment.optimizer == "sgd" and explorer.rate.value == 0.5
     assert len(explorer.widget.children) == 3  # optimizer, slider, output
 
 
@@ -140,9 +140,76 @@ def test_train_panel_trains_only_when_the_button_is_pressed():
     assert not panel.button.disabled
 
 
-def test_train_panel_validates_its_starting_point():
+@pytest.mark.parametrize("rate", [-1.0, math.nan, 10.0, 1e-9])
+def test_train_panel_validates_its_starting_point(rate):
     with pytest.raises(ValueError, match="learning_rate"):
-        TrainPanel("adam", -1.0)
+        TrainPanel("adam", rate)  # 10 and 1e-9 lie outside the slider: refused, not clamped
+
+
+def test_train_panel_shows_a_failed_first_training_instead_of_crashing():
+    def failing(experiment, **options):
+        raise OSError("no MNIST here")
+
+    panel = TrainPanel("adam", 1e-3, trainer=failing)
+    assert panel.train() is None
+    assert panel.last_result is None and isinstance(panel.error, OSError) and not panel.button.disabled
+    assert "Training failed: OSError: no MNIST here" in panel.output.outputs[-1]["text"]
+
+
+def test_train_panel_never_shows_the_previous_run_after_a_failure():
+    outcomes = iter([result_at(1e-3), RuntimeError("out of memory")])
+
+    def trainer(experiment, **options):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    panel = TrainPanel("adam", 1e-3, trainer=trainer)
+    assert panel.train() is not None
+    panel.button.click()
+    assert panel.last_result is None
+    texts = [o.get("text", "") for o in panel.output.outputs]
+    assert texts == ["Training failed: RuntimeError: out of memory\n"]  # no figure, no old summary
+
+
+def test_rate_sliders_refuse_nan_and_values_outside_their_range():
+    import traitlets
+
+    panel = TrainPanel("adam", 1e-3, trainer=lambda *a, **k: pytest.fail("trained"))
+    for bad in (math.nan, 10.0, 1e-9):
+        with pytest.raises(traitlets.TraitError, match="learning rate must lie in"):
+            panel.rate.value = bad
+    assert panel.rate.value == pytest.approx(1e-3)
+    panel.rate.value = 1.0  # the ends of the range are fine
+    assert panel.rate.value == 1.0
+
+
+def test_rate_explorer_takes_decay_results_and_keeps_every_seed():
+    decayed = [make_result(Experiment("sgd", decay_schedule(scheme, 0.1, 2), profile="tiny"))
+               for scheme in ("step", "time")]
+    seeds = [make_result(Experiment("adam", 1e-3, seed=seed, profile="tiny")) for seed in (0, 1, 2)]
+    explorer = RateExplorer(decayed + seeds)
+    assert [label for label, _ in explorer.rate.options] == ["0.001"]
+    assert [r.experiment.seed for r in explorer.current] == [0, 1, 2]
+    explorer.optimizer.value = "sgd"
+    assert [label for label, _ in explorer.rate.options] == ["0.1"] and explorer.current == decayed
+    summary = explorer.output.outputs[-1]["text"]
+    assert "step_decay" in summary and "time_decay" in summary
+
+
+@pytest.mark.parametrize("arguments, name", [({"epochs": 1}, "epochs=1"), ({"epochs": 0}, "epochs=0"),
+                                             ({"initial_rate": math.nan}, "initial_rate=nan"),
+                                             ({"initial_rate": 5.0}, "initial_rate=5.0")])
+def test_decay_explorer_refuses_what_it_cannot_draw(arguments, name):
+    with pytest.raises(ValueError) as raised:
+        DecayExplorer(**arguments)
+    assert name in str(raised.value)
+
+
+def test_decay_schedule_needs_two_epochs():
+    with pytest.raises(ValueError, match="epochs=1"):
+        decay_schedule("time", 0.1, 1)
 
 
 def test_plot_schedules_draws_rates_per_epoch():
@@ -260,7 +327,7 @@ def test_widgets_replace_their_output_in_one_update_and_close_their_figures():
     browser = ResultBrowser({"two runs": [result_at(0.01), result_at(0.1)]})
     kinds = [output["output_type"] for output in browser.output.outputs]
     assert kinds == ["display_data", "stream"]
-    assert "adam lr=0.1: test loss" in browser.output.outputs[1]["text"]
+    assert "adam lr=0.1, seed 0: test loss" in browser.output.outputs[1]["text"]
     assert plt.get_fignums() == []
     explorer = TieExplorer(report.grid_table(grid_of(GRID)))
     assert "best scheme" in explorer.output.outputs[0]["data"]["text/plain"]

@@ -135,6 +135,11 @@ def test_steps_per_epoch_is_filled_in_later_also_inside_joins():
     (lambda v: S.linear_warmup(0.1, v), "warmup_steps", 2.5), (lambda v: S.step_decay(0.1, 0.5, 1, v), "steps_per_epoch", 0),
     (lambda v: S.piecewise_constant(v, [0.1, 0.01, 0.001]), "boundaries", [200, 100]),
     (lambda v: S.polynomial_decay(0.1, 0.0, 100, v), "power", 0),
+    (lambda v: S.cosine_decay(0.1, 100, final_rate=v), "final_rate", 0.2),
+    (lambda v: S.polynomial_decay(0.1, v, 100), "final_rate", 0.5),
+    (lambda v: S.linear_warmup(0.1, 10, start_rate=v), "start_rate", 0.3),
+    (lambda v: S.constant(v), "rate", 1e300), (lambda v: S.step_decay(v, 0.5, 10), "initial_rate", 1e-320),
+    (lambda v: S.constant(v), "rate", 10**400),
 ])
 def test_bad_arguments_name_the_argument_and_the_value(make, argument, value):
     with pytest.raises((ValueError, TypeError)) as raised:

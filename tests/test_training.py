@@ -23,7 +23,7 @@ def test_a_run_records_everything(isolated_results, capsys):
     assert 0 < result.train_time_s <= result.wall_time_s
     assert not result.diverged and result.divergence_reason is None
     assert {"lrlib", "tensorflow", "keras", "device", "data_source", "date"} <= set(result.provenance)
-    assert ResultStore(isolated_results).load(experiment) == result
+    assert ResultStore(isolated_results).load(experiment, result.data_fingerprint) == result
     printed = capsys.readouterr().out
     assert "epoch 1/2 - loss" in printed and "epoch 2/2" in printed and "\b" not in printed
 
@@ -57,7 +57,7 @@ def test_retrain_trains_again_and_replaces_the_stored_result(isolated_results):
     first = run(experiment, verbose=False)
     second = run(experiment, retrain=True, verbose=False)
     assert second.provenance["date"] >= first.provenance["date"]
-    assert ResultStore(isolated_results).load(experiment) == second
+    assert ResultStore(isolated_results).load(experiment, second.data_fingerprint) == second
 
 
 def test_a_corrupt_stored_result_is_recomputed(isolated_results):
@@ -67,20 +67,109 @@ def test_a_corrupt_stored_result_is_recomputed(isolated_results):
     path.write_text("{truncated")
     with pytest.warns(UserWarning, match="corrupt"):
         result = run(experiment, verbose=False)
-    assert ResultStore(isolated_results).load(experiment) == result
+    assert ResultStore(isolated_results).load(experiment, result.data_fingerprint) == result
 
 
-def test_stored_only_mode_names_the_command(monkeypatch):
-    monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
-    with pytest.raises(MissingResultError, match="python -m lrlib reproduce --profile tiny"):
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_stored_only_mode_trains_nothing(monkeypatch, value):
+    monkeypatch.setenv("LRLIB_STORED_ONLY", value)
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained in stored-only mode"))
+    with pytest.raises(MissingResultError, match="LRLIB_STORED_ONLY forbids training") as raised:
+        run(Experiment("adam", 0.02, **TINY))
+    assert raised.value.experiment == Experiment("adam", 0.02, **TINY)
+    assert "reproduce" not in str(raised.value)  # not in the catalogue: no command would produce it
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", "off", ""])
+def test_stored_only_off_values_train(monkeypatch, value):
+    monkeypatch.setenv("LRLIB_STORED_ONLY", value)
+    assert run(Experiment("adam", 0.02, epochs=1, **TINY), verbose=False).epochs_run == 1
+
+
+def test_a_stored_only_value_that_means_nothing_is_refused(monkeypatch):
+    monkeypatch.setenv("LRLIB_STORED_ONLY", "maybe")
+    with pytest.raises(ValueError, match="LRLIB_STORED_ONLY='maybe'"):
         run(Experiment("adam", 0.02, **TINY))
 
 
-def test_stored_only_mode_names_the_group_of_a_book_experiment(monkeypatch):
+# --- issue 8: results keyed by their data, stored where the user can write ----------------------------
+
+def test_a_run_on_other_data_is_not_served_when_the_data_changes(monkeypatch, tmp_path, fresh_data_cache):
+    from conftest import fake_mnist_arrays
+
+    for name, seed in (("a.npz", 0), ("b.npz", 1)):
+        np.savez(tmp_path / name, **fake_mnist_arrays(seed=seed))
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "a.npz"))
+    on_a = run(experiment, verbose=False)
+    assert on_a.data_fingerprint == training.profile_data("tiny").fingerprint and not on_a.on_real_mnist
+    assert run(experiment, verbose=False) == on_a  # the same data: served
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "b.npz"))
+    on_b = run(experiment, verbose=False)  # other data: trained again, not served
+    assert on_b.data_fingerprint != on_a.data_fingerprint and on_b.provenance["date"] >= on_a.provenance["date"]
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "a.npz"))
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained although stored for this data"))
+    assert run(experiment, verbose=False) == on_a
+
+
+def test_the_books_results_are_served_without_any_data(monkeypatch):
+    from lrlib.catalog import scenario
+
+    def no_data(profile):
+        raise OSError("no MNIST on this machine")
+
+    monkeypatch.setattr(training, "profile_data", no_data)
     monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
-    monkeypatch.setattr(training, "find_stored", lambda experiment: None)
-    with pytest.raises(MissingResultError, match="reproduce --profile full --only fixed-lr --only sweep"):
-        run(Experiment("adam", 0.5, profile="full"))
+    baseline = run(scenario("fixed-lr", "baseline", "full").experiment)
+    assert baseline.on_real_mnist and baseline.test_accuracy > 0.98
+
+
+def test_retrain_writes_to_the_users_cache_never_into_the_package(monkeypatch, tmp_path):
+    from lrlib.catalog import scenario
+    from lrlib.results import book_store
+    from test_results import make_result
+
+    experiment = scenario("fixed-lr", "baseline", "full").experiment
+    committed = book_store().path(experiment).read_bytes()
+    monkeypatch.delenv("LRLIB_RESULTS_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(training, "check_fits_data", lambda experiment: None)
+    learners_run = make_result(experiment, loss=(2.0,) * 25, test_accuracy=0.9123)
+    monkeypatch.setattr(training, "train", lambda *a, **k: learners_run)
+    assert run(experiment, retrain=True) == learners_run
+    assert book_store().path(experiment).read_bytes() == committed
+    assert ResultStore(tmp_path / "cache" / "lrlib" / "results").load(experiment) == learners_run
+
+
+def test_an_unwritable_results_folder_stops_the_run_before_training(monkeypatch, tmp_path):
+    from lrlib.results import ResultsNotWritableError
+
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", str(tmp_path / "a-file" / "results"))
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained although it could not be stored"))
+    with pytest.raises(ResultsNotWritableError, match="a-file"):
+        run(Experiment("adam", 0.01, **TINY))
+
+
+def test_a_result_that_cannot_be_saved_is_returned_with_advice(monkeypatch):
+    from lrlib.results import ResultNotSavedWarning
+
+    def refuse(self, result):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(ResultStore, "save", refuse)
+    with pytest.warns(ResultNotSavedWarning, match=r"returned unsaved.*ResultStore\(folder\)\.save\(result\)"):
+        result = run(Experiment("adam", 0.01, epochs=1, **TINY), verbose=False)
+    assert result.epochs_run == 1 and result.test_accuracy >= 0
+
+
+def test_a_validation_split_that_leaves_no_training_images_is_refused_before_training(monkeypatch):
+    from lrlib import schedules
+
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained"))
+    for split in (0.999999, 1e-17):  # no training image; no validation image (1 - 1e-17 == 1.0)
+        with pytest.raises(ValueError, match=f"validation_split={split!r}"):
+            run(Experiment("sgd", schedules.step_decay(0.1, 0.5, 1), validation_split=split, **TINY))
 
 
 def test_run_refuses_what_is_not_an_experiment():

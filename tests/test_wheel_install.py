@@ -45,14 +45,15 @@ def fresh_venv(tmp_path_factory, wheel):
     return python
 
 
-def clean_env():
+def clean_env(cache):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LRLIB_") and k != "PYTHONPATH"}
-    return {**env, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return {**env, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "XDG_CACHE_HOME": str(cache)}  # a learner's empty cache folder
 
 
 def test_lrlib_is_imported_from_the_wheel(fresh_venv, tmp_path):
     where = subprocess.check_output([str(fresh_venv), "-c", "import lrlib; print(lrlib.__file__)"], text=True,
-                                    env=clean_env(), cwd=tmp_path).strip()
+                                    env=clean_env(tmp_path / "cache"), cwd=tmp_path).strip()
     assert "site-packages" in where and not where.startswith(str(ROOT))
 
 
@@ -66,7 +67,7 @@ def test_a_chapter_runs_there_from_stored_results(fresh_venv, tmp_path):
         "text = ''.join(o.get('text', '') for c in nb.cells if c.cell_type == 'code' for o in c.outputs)\n"
         "print(text)\n"
     )
-    done = subprocess.run([str(fresh_venv), "-c", script], capture_output=True, text=True, env=clean_env(),
+    done = subprocess.run([str(fresh_venv), "-c", script], capture_output=True, text=True, env=clean_env(tmp_path / "cache"),
                           cwd=tmp_path, timeout=900)
     assert done.returncode == 0, done.stderr[-4000:]
     assert "profile: full" in done.stdout

@@ -11,6 +11,7 @@ import math
 
 from . import schedules, validation
 from .experiment import Experiment
+from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES
 from .profiles import default_profile, get_profile
 
 
@@ -145,7 +146,47 @@ def decay_seeds(profile: str | None = None) -> list[Scenario]:
             for optimizer, rates in grid_rates(profile).items() for seed in seeds for scheme in GRID_SCHEMES]
 
 
-GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds}
+def adaptive_epochs(profile: str | None = None) -> int:
+    """Epochs of the adaptive optimizers' default-rate runs: the article's 25, or
+    ``SMALL_GRID_EPOCHS`` outside the full profile (eight optimizers must fit in a minute)."""
+    return _epochs_in(profile, 25 if _is_full(profile) else SMALL_GRID_EPOCHS)
+
+
+def adaptive_defaults(profile: str | None = None) -> list[Scenario]:
+    """Every Keras optimizer at its own default rate (``optimizers.DEFAULT_RATES``), then each
+    at the rate its paper implies where that differs (``optimizers.PAPER_RATES``)."""
+    epochs = adaptive_epochs(profile)
+    article = {"adam": ARTICLE_FIXED_RATES[0][2:]}  # the article's baseline is Adam at its default
+    defaults = [Scenario(f"{name} default", _experiment(name, rate, profile, epochs=epochs), *article.get(name, (None, None)))
+                for name, rate in DEFAULT_RATES.items()]
+    return defaults + [Scenario(f"{name} paper", _experiment(name, rate, profile, epochs=epochs))
+                       for name, rate in PAPER_RATES.items()]
+
+
+# The sensitivity sweep: one rate per decade from 1e-5 to 10 for every optimizer, at the decay
+# grid's length (so its fixed-rate runs are shared).
+SENSITIVITY_RATES = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)
+
+
+def sensitivity_rates(profile: str | None = None) -> tuple[float, ...]:
+    """``SENSITIVITY_RATES``, or every other one outside the full profile."""
+    return SENSITIVITY_RATES if _is_full(profile) else SENSITIVITY_RATES[1::2]
+
+
+def sensitivity_epochs(profile: str | None = None) -> int:
+    """``GRID_EPOCHS`` in the full profile; 2 elsewhere, so that 24 runs fit in about a minute."""
+    return _epochs_in(profile, GRID_EPOCHS if _is_full(profile) else 2)
+
+
+def adaptive_sweep(profile: str | None = None) -> list[Scenario]:
+    """Every optimizer at every rate of ``sensitivity_rates``, ``sensitivity_epochs`` epochs each."""
+    epochs = sensitivity_epochs(profile)
+    return [Scenario(f"{name} {rate:g}", _experiment(name, rate, profile, epochs=epochs))
+            for name in OPTIMIZERS for rate in sensitivity_rates(profile)]
+
+
+GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,
+          "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:

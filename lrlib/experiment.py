@@ -5,53 +5,21 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import keras
 
 from . import validation
+from .optimizers import OPTIMIZERS, check_option
 from .profiles import default_profile, get_profile
 from .schedules import Schedule
 
-# Bump when the meaning of a stored result changes, so that old files are never served.
-RESULT_SCHEMA = 1
-
-OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "adamax": keras.optimizers.Adamax,
-    "nadam": keras.optimizers.Nadam,
-    "sgd": keras.optimizers.SGD,
-    "rmsprop": keras.optimizers.RMSprop,
-    "adagrad": keras.optimizers.Adagrad,
-    "adadelta": keras.optimizers.Adadelta,
-}
 # Keras's set_random_seed takes seeds below 2**32 (NumPy's limit).
 MAX_SEED = 2**32 - 1
 
-
-def _fraction(name: str, value: Any) -> float:
-    return validation.number(name, value, minimum=0.0, maximum=1.0, exclusive_maximum=True)
-
-
-def _positive_count(name: str, value: Any) -> int:
-    return validation.integer(name, value, minimum=1)
-
-
-# The rule for each optimizer option that Keras itself accepts without checking (Adam trains
-# with beta_1=5 or epsilon=-1, SGD with nesterov="yes"). Options an optimizer does not take are
-# refused by its constructor.
-OPTION_RULES: dict[str, Callable[[str, Any], Any]] = {
-    **dict.fromkeys(("beta_1", "beta_2", "rho", "momentum", "ema_momentum"), _fraction),
-    **dict.fromkeys(("epsilon", "clipnorm", "clipvalue", "global_clipnorm", "loss_scale_factor"),
-                    validation.positive),
-    **dict.fromkeys(("weight_decay", "initial_accumulator_value"),
-                    lambda name, value: validation.positive(name, value, allow_zero=True)),
-    **dict.fromkeys(("amsgrad", "nesterov", "centered", "use_ema"), validation.boolean),
-    **dict.fromkeys(("ema_overwrite_frequency", "gradient_accumulation_steps"), _positive_count),
-}
+# Bump when the meaning of a stored result changes, so that old files are never served.
+RESULT_SCHEMA = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +65,7 @@ class Experiment:
             "optimizer": str(self.optimizer.lower()),
             "learning_rate": self.learning_rate if isinstance(self.learning_rate, Schedule)
             else validation.learning_rate("learning_rate", self.learning_rate),
-            "optimizer_options": _frozen_options(self.optimizer_options),
+            "optimizer_options": _frozen_options(self.optimizer.lower(), self.optimizer_options),
             "epochs": validation.integer("epochs", self.epochs, minimum=1),
             "batch_size": validation.integer("batch_size", self.batch_size, minimum=1),
             "seed": validation.integer("seed", self.seed, minimum=0, maximum=MAX_SEED),
@@ -111,7 +79,6 @@ class Experiment:
         for name, value in checked.items():  # plain Python values: NumPy scalars hash and serialize alike
             object.__setattr__(self, name, value)
         get_profile(self.profile)
-        self.build_optimizer(steps_per_epoch=1)  # bad optimizer options fail here, before training
 
     @property
     def initial_rate(self) -> float:
@@ -162,20 +129,12 @@ class Experiment:
         return f"{self.optimizer} lr={rate}{options}"
 
 
-def _frozen_options(options: Any) -> tuple[tuple[str, Any], ...]:
+def _frozen_options(optimizer: str, options: Any) -> tuple[tuple[str, Any], ...]:
+    """The options as sorted ``(name, value)`` pairs, each checked for ``optimizer``."""
     pairs = options.items() if isinstance(options, Mapping) else options
     try:
         frozen = tuple(sorted((str(k), v) for k, v in pairs))
     except (TypeError, ValueError) as error:
         raise TypeError("Argument `optimizer_options` must be a mapping of names to values. "
                         f"Received: optimizer_options={options!r}") from error
-    checked = []
-    for name, value in frozen:
-        rule = OPTION_RULES.get(name)
-        if rule is not None:
-            value = rule(f"optimizer_options[{name!r}]", value)
-        elif not isinstance(value, (bool, int, float, str)) or (isinstance(value, float) and not math.isfinite(value)):
-            raise ValueError(f"Argument `optimizer_options` must hold plain finite numbers, booleans or "
-                             f"strings. Received: optimizer_options[{name!r}]={value!r}")
-        checked.append((name, value))
-    return tuple(checked)
+    return tuple((name, check_option(optimizer, name, value)) for name, value in frozen)

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import validation
+
 ENV_PATH = "LRLIB_MNIST_PATH"
 NUM_CLASSES = 10
 IMAGE_SIDE = 28
@@ -95,10 +97,8 @@ def load_mnist(path: str | os.PathLike | None = None, *, n_train: int | None = N
         >>> data.x_train.shape, data.y_train.shape  # doctest: +SKIP
         ((1000, 28, 28, 1), (1000, 10))
     """
-    for name, value in (("n_train", n_train), ("n_test", n_test)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < NUM_CLASSES):
-            raise ValueError(f"Argument `{name}` must be an integer >= {NUM_CLASSES} or None. "
-                             f"Received: {name}={value!r}")
+    n_train, n_test = (None if value is None else validation.integer(name, value, minimum=NUM_CLASSES)
+                       for name, value in (("n_train", n_train), ("n_test", n_test)))
     path = path if path is not None else os.environ.get(ENV_PATH) or None
     arrays, source, source_fingerprint = _raw_mnist(None if path is None else str(Path(path).expanduser().resolve()))
     (x_train, y_train), (x_test, y_test) = arrays

@@ -126,9 +126,11 @@ def test_subset_sizes_through_load_mnist(fake_mnist_file):
     np.testing.assert_array_equal(mnist.y_train.sum(axis=0), 5)
 
 
-@pytest.mark.parametrize("value", [0, 5, -1, 2.5, "100", True])
-def test_bad_subset_size_names_the_argument(fake_mnist_file, value):
-    with pytest.raises(ValueError, match=f"n_train={value!r}"):
+@pytest.mark.parametrize("value, error", [(0, ValueError), (5, ValueError), (-1, ValueError), (2.5, TypeError),
+                                          ("100", TypeError), (True, TypeError)])
+def test_bad_subset_size_names_the_argument(fake_mnist_file, value, error):
+    # One rule everywhere (lrlib.validation): TypeError for a wrong type, ValueError for a wrong value.
+    with pytest.raises(error, match=f"n_train={value!r}"):
         load_mnist(fake_mnist_file, n_train=value)
 
 

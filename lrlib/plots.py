@@ -187,3 +187,53 @@ def plot_gain_over_fixed(table, optimizer: str, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, axis="y")
     return ax
+
+
+def _variant_color(path) -> str:
+    """One colour per optimizer variant, the same in every figure."""
+    from .trajectories import VARIANTS
+
+    return f"C{list(VARIANTS).index(path.variant) % 10}"
+
+
+def plot_trajectories(trajectories: Sequence, ax: Axes | None = None) -> Axes:
+    """Each ``trajectories.Trajectory`` as a path over its problem's contour lines (log-spaced
+    levels), from the start (square) towards the minimum (star). Paths that leave the window are
+    clipped by it."""
+    ax = _axes(ax)
+    problem = trajectories[0].problem
+    x0, x1, y0, y1 = problem.extent
+    x, y = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
+    loss = problem.loss(x, y)
+    ax.contour(x, y, loss, levels=np.geomspace(max(loss.min(), 1e-3), loss.max(), 18), colors="grey",
+               linewidths=0.5, alpha=0.6)
+    for path in trajectories:
+        ax.plot(path.points[:, 0], path.points[:, 1], marker=".", markersize=3, linewidth=1, color=_variant_color(path),
+                label=f"{path.variant}: ends {path.distance_to_minimum:.2g} from the minimum")
+    ax.plot(*problem.start, marker="s", color="black", linestyle="none", label="start")
+    ax.plot(*problem.minimum, marker="*", markersize=12, color="black", linestyle="none", label="minimum")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(f"{problem.name}, lr {trajectories[0].learning_rate:g}")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
+    return ax
+
+
+def plot_step_sizes(trajectories: Sequence, ax: Axes | None = None) -> Axes:
+    """Each path's effective rate per coordinate, |move| / |gradient|, against the step (log y):
+    flat for SGD, changing for the adaptive optimizers. (With momentum the move is not made of
+    the current gradient alone, and the ratio spikes where the gradient nears zero.)"""
+    ax = _axes(ax)
+    for path in trajectories:
+        steps = np.arange(1, len(path.step_sizes) + 1)
+        ax.plot(steps, path.step_sizes[:, 0], color=_variant_color(path), label=f"{path.variant}: x (flat)")
+        ax.plot(steps, path.step_sizes[:, 1], linestyle="--", color=_variant_color(path), label=f"{path.variant}: y (steep)")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("|move| / |gradient|")
+    ax.set_title("effective rate in each coordinate")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    ax.grid(alpha=0.3, which="both")
+    return ax

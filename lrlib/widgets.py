@@ -322,3 +322,60 @@ class TieExplorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+class TrajectoryExplorer:
+    """Sliders for the learning rate (log scale) and the number of steps, and a choice of
+    optimizers and problem, redrawing where each real Keras optimizer goes on a two-variable
+    problem and its effective rate per coordinate. Trains nothing on MNIST; paths are cached."""
+
+    def __init__(self, variants: Sequence[str] = ("SGD", "Adam"), learning_rate: float = 0.01, steps: int = 100,
+                 problem: str = "quadratic"):
+        from . import trajectories
+
+        unknown = [v for v in variants if v not in trajectories.VARIANTS]
+        if not variants or unknown:
+            raise ValueError(f"Argument `variants` must name some of {list(trajectories.VARIANTS)}. "
+                             f"Received: variants={variants!r}")
+        if problem not in trajectories.PROBLEMS:
+            raise ValueError(f"Argument `problem` must be one of {list(trajectories.PROBLEMS)}. "
+                             f"Received: problem={problem!r}")
+        self._trajectories = trajectories
+        style = {"description_width": "initial"}
+        self.rate = _rate_slider("learning_rate", learning_rate, -4, 0.5, step=0.125, description="learning rate",
+                                 readout_format=".3g", layout=widgets.Layout(width="460px"))
+        self.steps = widgets.IntSlider(value=validation.integer("steps", steps, minimum=10, maximum=500), min=10,
+                                       max=500, step=10, description="steps", style=style,
+                                       layout=widgets.Layout(width="460px"))
+        self.variants = widgets.SelectMultiple(options=list(trajectories.VARIANTS), value=tuple(variants), rows=9,
+                                               description="optimizers", style=style)
+        self.problem = widgets.ToggleButtons(options=list(trajectories.PROBLEMS), value=problem, description="problem",
+                                             style=style)
+        self.output = widgets.Output()
+        for control in (self.rate, self.steps, self.variants, self.problem):
+            control.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([widgets.HBox([widgets.VBox([self.rate, self.steps, self.problem]), self.variants]),
+                                    self.output])
+        self._show()
+
+    def paths(self) -> list:
+        """The trajectories the controls describe, one per chosen optimizer."""
+        return [self._trajectories.trajectory(variant, self.rate.value, self.steps.value, self.problem.value)
+                for variant in self.variants.value]
+
+    def _show(self):
+        from .plots import plot_step_sizes, plot_trajectories
+
+        paths = self.paths()
+        if not paths:
+            _replace(self.output, "Choose at least one optimizer.\n")
+            return
+        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
+        plot_trajectories(paths, ax=left)
+        plot_step_sizes(paths, ax=right)
+        _replace(self.output, fig)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -331,3 +331,42 @@ def test_widgets_replace_their_output_in_one_update_and_close_their_figures():
     assert plt.get_fignums() == []
     explorer = TieExplorer(report.grid_table(grid_of(GRID)))
     assert "best scheme" in explorer.output.outputs[0]["data"]["text/plain"]
+
+
+def test_trajectory_plots_draw_each_path_in_its_optimizers_colour():
+    from lrlib import trajectories
+
+    paths = [trajectories.trajectory(v, 0.01, steps=20) for v in ("SGD", "Adam")]
+    ax = plots.plot_trajectories(paths)
+    drawn = [line for line in ax.lines if line.get_label().startswith(("SGD", "Adam"))]
+    assert [len(line.get_xdata()) for line in drawn] == [21, 21]
+    steps = plots.plot_step_sizes(paths[::-1])  # another order, the same colours
+    assert steps.get_yscale() == "log" and len(steps.lines) == 4
+    colour = {line.get_label().split(":")[0]: line.get_color() for line in drawn}
+    assert all(line.get_color() == colour[line.get_label().split(":")[0]] for line in steps.lines)
+
+
+def test_trajectory_explorer_redraws_from_its_controls():
+    from lrlib.widgets import TrajectoryExplorer
+
+    explorer = TrajectoryExplorer(("SGD",), learning_rate=0.01, steps=50)
+    assert [p.variant for p in explorer.paths()] == ["SGD"] and len(explorer.paths()[0].points) == 51
+    explorer.variants.value = ("SGD", "Adam")
+    explorer.steps.value = 20
+    explorer.rate.value = 0.1
+    paths = explorer.paths()
+    assert [p.variant for p in paths] == ["SGD", "Adam"] and paths[1].learning_rate == pytest.approx(0.1)
+    assert explorer.output.outputs[0]["output_type"] == "display_data"
+    explorer.variants.value = ()
+    assert "Choose at least one optimizer" in explorer.output.outputs[0]["text"]
+
+
+@pytest.mark.parametrize("arguments, message", [({"variants": ("Adamm",)}, "variants"), ({"variants": ()}, "variants"),
+                                                ({"problem": "bowl"}, "problem='bowl'"),
+                                                ({"learning_rate": 5.0}, "learning_rate=5.0"),
+                                                ({"steps": 5}, "steps=5")])
+def test_trajectory_explorer_refuses_what_it_cannot_draw(arguments, message):
+    from lrlib.widgets import TrajectoryExplorer
+
+    with pytest.raises(ValueError, match=message):
+        TrajectoryExplorer(**arguments)

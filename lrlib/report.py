@@ -102,3 +102,80 @@ def glue(name: str, value: Any) -> None:
     except ImportError:
         return
     myst_glue(name, value, display=False)
+
+
+def epochs_to_accuracy(result: Result, threshold: float = 0.99, metric: str = "val_accuracy") -> int | None:
+    """The first epoch (counted from 1) whose ``metric`` reaches ``threshold``; ``None`` if none does."""
+    reached = [epoch for epoch, value in enumerate(result.history[metric], start=1) if value >= threshold]
+    return reached[0] if reached else None
+
+
+def optimizer_table(scenarios: Sequence[Scenario], results: Sequence[Result], threshold: float = 0.99):
+    """A ``pandas.DataFrame`` with one row per run: optimizer, rate, test scores, the first epoch
+    whose validation accuracy reaches ``threshold``, the training time, the outcome, and the
+    article's test scores where it gives them."""
+    import pandas as pd
+
+    rows = []
+    for scenario, result in zip(scenarios, results, strict=True):
+        reached = epochs_to_accuracy(result, threshold)
+        rows.append({
+            "run": scenario.name, "optimizer": result.experiment.optimizer,
+            "learning rate": result.experiment.initial_rate,
+            "test loss": result.test_loss, "test accuracy": result.test_accuracy,
+            f"epochs to {threshold:.0%} val. accuracy": "never" if reached is None else str(reached),
+            "training time (min)": result.train_time_s / 60, "outcome": result.outcome.kind,
+            "article: test accuracy": scenario.article_test_accuracy,
+        })
+    return pd.DataFrame(rows).set_index("run")
+
+
+def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict[str, Any]:
+    """How wide, in decades of the learning rate, the band of good rates is for one optimizer.
+
+    Good rates are those whose test accuracy is within ``tolerance`` of the best of ``results``
+    (runs of one optimizer at different rates). On a grid the true band edges lie between grid
+    points, so the width is bracketed: ``width`` spans the good rates measured (a lower bound),
+    ``width_at_most`` spans the nearest rates outside them that are not good (``inf`` when the
+    band reaches the grid's end). Returns those, the best rate and accuracy, and the band's ends.
+    """
+    if not results:
+        raise ValueError("Argument `results` must hold runs of one optimizer. Received: results=[]")
+    optimizers = {r.experiment.optimizer for r in results}
+    if len(optimizers) != 1:
+        raise ValueError(f"Argument `results` must hold runs of one optimizer. Received: optimizers {sorted(optimizers)}")
+    if not 0 <= tolerance < 1:
+        raise ValueError(f"Argument `tolerance` must be an accuracy difference in [0, 1). Received: tolerance={tolerance!r}")
+    ordered = sorted(results, key=lambda r: r.experiment.initial_rate)
+    rates = np.array([r.experiment.initial_rate for r in ordered])
+    accuracy = np.array([r.test_accuracy for r in ordered])
+    best = int(np.argmax(accuracy))
+    good = accuracy >= accuracy[best] - tolerance
+    # The band is the run of good rates around the best one (a good rate cut off by a bad one
+    # is not part of it).
+    low = high = best
+    while low > 0 and good[low - 1]:
+        low -= 1
+    while high < len(rates) - 1 and good[high + 1]:
+        high += 1
+    below = rates[low - 1] if low > 0 else 0.0
+    above = rates[high + 1] if high < len(rates) - 1 else np.inf
+    return {
+        "best rate": float(rates[best]), "best accuracy": float(accuracy[best]),
+        "band from": float(rates[low]), "band to": float(rates[high]),
+        "width": float(np.log10(rates[high] / rates[low])),
+        "width_at_most": float(np.log10(above / below)) if below > 0 and np.isfinite(above) else float("inf"),
+    }
+
+
+def band_width_table(results: Sequence[Result], tolerance: float = 0.005):
+    """``good_band_width`` for each optimizer of ``results``, as a ``pandas.DataFrame`` sorted from
+    the widest band to the narrowest."""
+    import pandas as pd
+
+    by_optimizer: dict[str, list[Result]] = {}
+    for result in results:
+        by_optimizer.setdefault(result.experiment.optimizer, []).append(result)
+    table = pd.DataFrame({name: good_band_width(runs, tolerance) for name, runs in by_optimizer.items()}).T
+    table.index.name = "optimizer"
+    return table.sort_values(["width", "best accuracy"], ascending=False)

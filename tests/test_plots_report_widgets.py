@@ -370,3 +370,48 @@ def test_trajectory_explorer_refuses_what_it_cannot_draw(arguments, message):
 
     with pytest.raises(ValueError, match=message):
         TrajectoryExplorer(**arguments)
+
+
+def runs_with_accuracies(optimizer, accuracies, rates=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)):
+    return [result_at(rate, accuracy, optimizer) for rate, accuracy in zip(rates, accuracies, strict=True)]
+
+
+def test_good_band_width_brackets_the_band_in_decades():
+    runs = runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.988, 0.11, 0.10])
+    band = report.good_band_width(runs, tolerance=0.005)
+    assert (band["best rate"], band["band from"], band["band to"]) == (1e-2, 1e-3, 1e-1)
+    assert band["width"] == pytest.approx(2.0) and band["width_at_most"] == pytest.approx(4.0)
+    assert report.good_band_width(runs, tolerance=0.0)["width"] == 0.0  # only the best
+
+
+def test_a_good_rate_cut_off_by_a_bad_one_is_not_in_the_band_and_edges_of_the_grid_are_open():
+    runs = runs_with_accuracies("sgd", [0.99, 0.5, 0.99, 0.991, 0.99, 0.99, 0.99])
+    band = report.good_band_width(runs, tolerance=0.005)
+    assert (band["band from"], band["band to"]) == (1e-3, 10.0)
+    assert band["width"] == pytest.approx(4.0) and band["width_at_most"] == float("inf")
+
+
+def test_band_width_table_has_one_row_per_optimizer_widest_first():
+    table = report.band_width_table(runs_with_accuracies("adam", [0.5, 0.97, 0.99, 0.99, 0.99, 0.2, 0.1])
+                                    + runs_with_accuracies("sgd", [0.1, 0.1, 0.9, 0.98, 0.99, 0.99, 0.1]))
+    assert list(table.index) == ["adam", "sgd"] and list(table["width"]) == pytest.approx([2.0, 1.0])
+
+
+@pytest.mark.parametrize("runs, message", [([], "results=\\[\\]"), ("mixed", "one optimizer")])
+def test_good_band_width_needs_runs_of_one_optimizer(runs, message):
+    if runs == "mixed":
+        runs = [result_at(0.1, 0.9, "adam"), result_at(0.1, 0.9, "sgd")]
+    with pytest.raises(ValueError, match=message):
+        report.good_band_width(runs)
+
+
+def test_epochs_to_accuracy_and_the_optimizer_table():
+    result = result_at(0.001)
+    history = {**result.history, "val_accuracy": [0.95, 0.985, 0.991, 0.99, 0.993]}
+    result = type(result)(**{**result.__dict__, "history": history})
+    assert report.epochs_to_accuracy(result) == 3 and report.epochs_to_accuracy(result, 0.999) is None
+    scenario = fixed_lr("tiny")[0]
+    table = report.optimizer_table([scenario], [result])
+    row = table.loc["baseline"]
+    assert row["epochs to 99% val. accuracy"] == "3" and row["article: test accuracy"] == pytest.approx(0.9919)
+    assert row["outcome"] == "learned"

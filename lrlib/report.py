@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -179,3 +180,20 @@ def band_width_table(results: Sequence[Result], tolerance: float = 0.005):
     table = pd.DataFrame({name: good_band_width(runs, tolerance) for name, runs in by_optimizer.items()}).T
     table.index.name = "optimizer"
     return table.sort_values(["width", "best accuracy"], ascending=False)
+
+
+def seed_spread(repeats: Sequence[Sequence[Result]]) -> float:
+    """The largest range of test accuracy among runs that differ only in their seed: each item
+    of ``repeats`` holds one experiment run with several seeds. Differences smaller than this
+    are ties."""
+    spreads = []
+    for runs in repeats:
+        keys = {dataclasses.replace(r.experiment, seed=0) for r in runs}
+        if len(runs) < 2 or len(keys) != 1:
+            raise ValueError("Argument `repeats` must hold groups of at least two runs that differ only in "
+                             f"their seed. Received: a group of {len(runs)} runs of {len(keys)} experiments")
+        accuracies = [r.test_accuracy for r in runs]
+        spreads.append(max(accuracies) - min(accuracies))
+    if not spreads:
+        raise ValueError("Argument `repeats` must hold at least one group. Received: repeats=[]")
+    return max(spreads)

@@ -415,3 +415,15 @@ def test_epochs_to_accuracy_and_the_optimizer_table():
     row = table.loc["baseline"]
     assert row["epochs to 99% val. accuracy"] == "3" and row["article: test accuracy"] == pytest.approx(0.9919)
     assert row["outcome"] == "learned"
+
+
+def test_seed_spread_is_the_largest_range_over_seeds():
+    def seeds(rate, accuracies):
+        return [make_result(Experiment("adam", rate, seed=seed, profile="tiny"), test_accuracy=accuracy)
+                for seed, accuracy in enumerate(accuracies)]
+
+    assert report.seed_spread([seeds(0.01, [0.987, 0.988, 0.986]), seeds(0.1, [0.98, 0.9805])]) == pytest.approx(0.002)
+    with pytest.raises(ValueError, match="differ only in their seed"):
+        report.seed_spread([[result_at(0.01), result_at(0.1)]])
+    with pytest.raises(ValueError, match="repeats=\\[\\]"):
+        report.seed_spread([])

@@ -197,3 +197,25 @@ def seed_spread(repeats: Sequence[Sequence[Result]]) -> float:
     if not spreads:
         raise ValueError("Argument `repeats` must hold at least one group. Received: repeats=[]")
     return max(spreads)
+
+
+def seed_repeats(results: Sequence[Result]) -> list[list[Result]]:
+    """``results`` grouped by experiment apart from the seed, keeping the groups of two or more
+    runs (the input of ``seed_spread``)."""
+    groups: dict[Any, list[Result]] = {}
+    for result in results:
+        groups.setdefault(dataclasses.replace(result.experiment, seed=0), []).append(result)
+    return [runs for runs in groups.values() if len(runs) > 1]
+
+
+def tied_with_best(results: dict[str, Result], spread: float) -> list[str]:
+    """The names of the runs whose test accuracy is within ``spread`` (e.g. ``seed_spread``) of
+    the best run's, best first: differences smaller than that are ties."""
+    if not results:
+        raise ValueError("Argument `results` must map names to results. Received: results={}")
+    spread = float(spread)
+    if not 0 <= spread < 1:
+        raise ValueError(f"Argument `spread` must be an accuracy difference in [0, 1). Received: spread={spread!r}")
+    ordered = sorted(results, key=lambda name: -results[name].test_accuracy)
+    best = results[ordered[0]].test_accuracy
+    return [name for name in ordered if results[name].test_accuracy >= best - spread]

@@ -87,10 +87,12 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
 
 def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: bool = False,
              description: str = "experiments", store: ResultStore | None = None) -> list[Result]:
-    """``run`` each experiment in turn, with a progress bar across the runs."""
+    """``run`` each experiment in turn, with a progress bar across the runs when any will train
+    (served results need none, and a book page shows no bar)."""
     experiments = list(experiments)
     results = []
-    with tqdm(total=len(experiments), desc=description, unit="run") as bar:
+    trains = retrain or any(find_stored(e, searched=stores(store or user_store())) is None for e in experiments)
+    with tqdm(total=len(experiments), desc=description, unit="run", disable=not trains) as bar:
         for experiment in experiments:
             bar.set_postfix_str(experiment.label())
             results.append(run(experiment, retrain=retrain, verbose=verbose, store=store))

@@ -423,7 +423,17 @@ def test_seed_spread_is_the_largest_range_over_seeds():
                 for seed, accuracy in enumerate(accuracies)]
 
     assert report.seed_spread([seeds(0.01, [0.987, 0.988, 0.986]), seeds(0.1, [0.98, 0.9805])]) == pytest.approx(0.002)
+    mixed = seeds(0.01, [0.987, 0.988]) + [result_at(0.5)] + seeds(0.1, [0.98, 0.9805])
+    assert [len(group) for group in report.seed_repeats(mixed)] == [2, 2]
     with pytest.raises(ValueError, match="differ only in their seed"):
         report.seed_spread([[result_at(0.01), result_at(0.1)]])
     with pytest.raises(ValueError, match="repeats=\\[\\]"):
         report.seed_spread([])
+
+
+def test_tied_with_best_lists_the_runs_within_the_spread_best_first():
+    runs = {"a": result_at(0.1, 0.990), "b": result_at(0.1, 0.992), "c": result_at(0.1, 0.9895), "d": result_at(0.1, 0.98)}
+    assert report.tied_with_best(runs, spread=0.0025) == ["b", "a"]
+    assert report.tied_with_best(runs, spread=0.0) == ["b"]
+    with pytest.raises(ValueError, match="spread=1.5"):
+        report.tied_with_best(runs, spread=1.5)

@@ -177,10 +177,13 @@ def test_run_refuses_what_is_not_an_experiment():
         run({"optimizer": "adam"})
 
 
-def test_run_many_returns_results_in_order():
+def test_run_many_returns_results_in_order_and_shows_a_bar_only_while_training(capsys):
     experiments = [Experiment("adam", rate, epochs=1, **TINY) for rate in (0.01, 0.001)]
     results = run_many(experiments)
     assert [r.experiment for r in results] == experiments
+    assert "2/2" in capsys.readouterr().err  # trained: a bar across the runs
+    assert run_many(experiments) == results
+    assert "2/2" not in capsys.readouterr().err  # all stored: no bar
 
 
 def test_early_stopping_and_restore_best(monkeypatch):

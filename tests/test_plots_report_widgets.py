@@ -432,7 +432,7 @@ def test_seed_spread_is_the_largest_range_over_seeds():
 
 
 def test_tied_with_best_lists_the_runs_within_the_spread_best_first():
-    runs = {"a": result_at(0.1, 0.990), "b": result_at(0.1, 0.992), "c": result_at(0.1, 0.9895), "d": result_at(0.1, 0.98)}
+    runs = {"a": result_at(0.1, 0.990), "b": result_at(0.1, 0.992), "c": result_at(0.1, 0.989), "d": result_at(0.1, 0.98)}
     assert report.tied_with_best(runs, spread=0.0025) == ["b", "a"]
     assert report.tied_with_best(runs, spread=0.0) == ["b"]
     with pytest.raises(ValueError, match="spread=1.5"):

@@ -33,6 +33,7 @@ from . import validation
 
 ENV_PATH = "LRLIB_MNIST_PATH"
 NUM_CLASSES = 10
+MNIST_TEST_IMAGES = 10_000
 IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")
 # SHA-256 of the real MNIST's four arrays (``fingerprint``): the same for Keras's download and

@@ -219,3 +219,12 @@ def tied_with_best(results: dict[str, Result], spread: float) -> list[str]:
     ordered = sorted(results, key=lambda name: -results[name].test_accuracy)
     best = results[ordered[0]].test_accuracy
     return [name for name in ordered if results[name].test_accuracy >= best - spread]
+
+
+def test_images(result: Result) -> int:
+    """How many test images ``result`` was scored on: its profile's test set (all 10,000 of
+    MNIST's in the full profile). A difference in test accuracy times this is a count of images."""
+    from .data import MNIST_TEST_IMAGES
+    from .profiles import get_profile
+
+    return get_profile(result.experiment.profile).n_test or MNIST_TEST_IMAGES

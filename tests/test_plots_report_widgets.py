@@ -437,3 +437,9 @@ def test_tied_with_best_lists_the_runs_within_the_spread_best_first():
     assert report.tied_with_best(runs, spread=0.0) == ["b"]
     with pytest.raises(ValueError, match="spread=1.5"):
         report.tied_with_best(runs, spread=1.5)
+
+
+def test_test_images_follow_the_profile():
+    assert report.test_images(result_at(0.1)) == 200  # tiny
+    full = make_result(Experiment("adam", 0.001, profile="full"), loss=(1.0,) * 25)
+    assert report.test_images(full) == 10_000

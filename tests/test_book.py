@@ -70,3 +70,19 @@ def test_glued_numbers_are_the_stored_ones(built_book):
 def test_search_index_covers_the_chapters(built_book):
     index = (built_book / "searchindex.js").read_text()
     assert "learning" in index and json.dumps("book/03_too_large")[1:-1] in index
+
+
+@pytest.mark.parametrize("chapter", ["11_how_adaptive_optimizers_adapt", "12_optimizers_at_their_defaults"])
+def test_new_chapters_have_objectives_exercises_and_hidden_solutions(built_book, chapter):
+    page = (built_book / "book" / f"{chapter}.html").read_text()
+    assert "Learning objectives" in page and "Key takeaways" in page
+    assert page.count('class="exercise admonition"') >= 2
+    assert page.count('class="solution dropdown admonition"') == page.count('class="exercise admonition"')
+
+
+def test_the_adadelta_numbers_are_the_stored_ones(built_book):
+    from lrlib import find_stored, scenario
+
+    page = (built_book / "book" / "12_optimizers_at_their_defaults.html").read_text()
+    for name in ("adadelta default", "adadelta paper"):
+        assert f"{find_stored(scenario('adaptive-defaults', name, 'full').experiment).test_accuracy:.4f}" in page

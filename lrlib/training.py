@@ -65,15 +65,15 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
         raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
     store = store or user_store()
     forbidden = stored_only()
+    searched = stores(store)
     if not retrain:
-        stored = find_stored(experiment, searched=stores(store))
+        stored = find_stored(experiment, searched=searched)
         if stored is None and not forbidden:  # then the data is needed anyway, to train
-            stored = find_stored(experiment, profile_data(experiment.profile).fingerprint, stores(store))
+            stored = find_stored(experiment, profile_data(experiment.profile).fingerprint, searched)
         if stored is not None:
             return stored
     if forbidden:
         raise MissingResultError(experiment)
-    check_fits_data(experiment)
     store.check_writable(experiment.profile)
     result = train(experiment, verbose=verbose, progress=progress)
     try:

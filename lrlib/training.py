@@ -74,6 +74,7 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
             return stored
     if forbidden:
         raise MissingResultError(experiment)
+    check_fits_data(experiment)  # before the folder check: a bad argument is the first thing to report
     store.check_writable(experiment.profile)
     result = train(experiment, verbose=verbose, progress=progress)
     try:

@@ -68,15 +68,16 @@ def good_band(results: Sequence[Result], tolerance: float = 0.005) -> tuple[floa
 
 
 def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | None = None,
-               tolerance: float = 0.005) -> Axes:
+               tolerance: float = 0.005, show_bands: bool = True) -> Axes:
     """Final test accuracy against the learning rate (log axis), one line per optimizer, each
-    optimizer's good band (within ``tolerance`` of its best accuracy) shaded."""
+    optimizer's good band (within ``tolerance`` of its best accuracy) shaded unless
+    ``show_bands`` is false (with many optimizers the shades overlap; see ``plot_bands``)."""
     ax = _axes(ax)
     for optimizer, results in results_by_optimizer.items():
         ordered = sorted(results, key=lambda r: r.experiment.learning_rate)
         rates = [r.experiment.learning_rate for r in ordered]
         line, = ax.plot(rates, [r.test_accuracy for r in ordered], marker="o", label=optimizer)
-        band = good_band(ordered, tolerance)
+        band = good_band(ordered, tolerance) if show_bands else None
         if band:
             # Widen a one-point band a little so that it stays visible.
             low, high = (band[0] / 1.5, band[1] * 1.5) if band[0] == band[1] else band
@@ -89,6 +90,30 @@ def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | Non
     ax.set_ylim(0, 1.02)
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def plot_bands(table, ax: Axes | None = None) -> Axes:
+    """Each optimizer's good band from ``report.band_width_table``: a thick bar over the good
+    rates measured (a dot when only one is) and a thin line out to the nearest bad rates, where
+    the true edges lie somewhere; an arrow where the band reaches the end of the grid."""
+    ax = _axes(ax)
+    for row, (optimizer, band) in enumerate(table.iterrows()):
+        low, high = band["band from"], band["band to"]
+        below = band["bad below"] if band["bad below"] > 0 else low
+        above = band["bad above"] if np.isfinite(band["bad above"]) else high
+        ax.plot([below, above], [row, row], color="grey", linewidth=1.5)
+        ax.plot([low, high], [row, row], color="C0", linewidth=9, solid_capstyle="butt" if low < high else "round",
+                marker="o" if low == high else None, markersize=9)
+        for end, open_end in ((low, band["bad below"] == 0), (high, not np.isfinite(band["bad above"]))):
+            if open_end:
+                ax.annotate("", xy=(end * (0.4 if end == low else 2.5), row), xytext=(end, row),
+                            arrowprops={"arrowstyle": "->", "color": "C0"})
+    ax.set_yticks(range(len(table)), list(table.index))
+    ax.invert_yaxis()  # the first row of the table on top
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.grid(alpha=0.3, which="major", axis="x")
     return ax
 
 

@@ -77,8 +77,7 @@ def scheme_winners(table, tie: float = 0.0):
     its gain over the fixed rate, and every scheme within ``tie`` of the best (best first)."""
     import pandas as pd
 
-    if not 0 <= tie < 1:
-        raise ValueError(f"Argument `tie` must be an accuracy difference in [0, 1). Received: tie={tie!r}")
+    tie = _accuracy_difference("tie", tie)
     repeated = table.duplicated(["optimizer", "initial rate", "scheme"])
     if repeated.any():
         raise ValueError("Argument `table` must hold one run per optimizer, initial rate and scheme (one seed). "
@@ -131,27 +130,48 @@ def optimizer_table(scenarios: Sequence[Scenario], results: Sequence[Result], th
     return pd.DataFrame(rows).set_index("run")
 
 
-def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict[str, Any]:
-    """How wide, in decades of the learning rate, the band of good rates is for one optimizer.
+def _mean_accuracy_by_rate(results: Sequence[Result]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (initial) rates of ``results``, sorted, and the mean test accuracy at each:
+    runs at one rate with other seeds count by their mean."""
+    by_rate: dict[float, list[float]] = {}
+    for r in results:
+        by_rate.setdefault(r.experiment.initial_rate, []).append(r.test_accuracy)
+    rates = np.array(sorted(by_rate))
+    return rates, np.array([np.mean(by_rate[rate]) for rate in rates])
 
-    Good rates are those whose test accuracy is within ``tolerance`` of the best of ``results``
-    (runs of one optimizer at different rates). On a grid the true band edges lie between grid
-    points, so the width is bracketed: ``width`` spans the good rates measured (a lower bound),
-    ``width_at_most`` spans the nearest rates outside them that are not good (``inf`` when the
-    band reaches the grid's end). Returns those, the best rate and accuracy, and the band's ends.
-    """
+
+def _one_optimizer(results: Sequence[Result]) -> None:
     if not results:
         raise ValueError("Argument `results` must hold runs of one optimizer. Received: results=[]")
     optimizers = {r.experiment.optimizer for r in results}
     if len(optimizers) != 1:
         raise ValueError(f"Argument `results` must hold runs of one optimizer. Received: optimizers {sorted(optimizers)}")
-    if not 0 <= tolerance < 1:
-        raise ValueError(f"Argument `tolerance` must be an accuracy difference in [0, 1). Received: tolerance={tolerance!r}")
-    ordered = sorted(results, key=lambda r: r.experiment.initial_rate)
-    rates = np.array([r.experiment.initial_rate for r in ordered])
-    accuracy = np.array([r.test_accuracy for r in ordered])
+
+
+def _accuracy_difference(name: str, value: float) -> float:
+    value = float(value)
+    if not 0 <= value < 1:
+        raise ValueError(f"Argument `{name}` must be an accuracy difference in [0, 1). Received: {name}={value!r}")
+    return value
+
+
+def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict[str, Any]:
+    """How wide, in decades of the learning rate, the band of good rates is for one optimizer.
+
+    Good rates are those whose test accuracy is within ``tolerance`` of the best of ``results``
+    (runs of one optimizer at different rates; several seeds at one rate count by their mean).
+    On a grid the true band edges lie between grid points, so the width is bracketed: ``width``
+    spans the good rates measured (a lower bound), ``width_at_most`` spans the nearest rates
+    outside them, ``bad below`` and ``bad above`` (0 and ``inf`` when the band reaches the
+    grid's end, and then ``width_at_most`` is ``inf``). Returns those, the best rate and
+    accuracy, the accuracy a good rate needs (``cutoff``) and the band's ends.
+    """
+    _one_optimizer(results)
+    tolerance = _accuracy_difference("tolerance", tolerance)
+    rates, accuracy = _mean_accuracy_by_rate(results)
     best = int(np.argmax(accuracy))
-    good = accuracy >= accuracy[best] - tolerance
+    cutoff = accuracy[best] - tolerance
+    good = accuracy >= cutoff
     # The band is the run of good rates around the best one (a good rate cut off by a bad one
     # is not part of it).
     low = high = best
@@ -162,11 +182,31 @@ def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict
     below = rates[low - 1] if low > 0 else 0.0
     above = rates[high + 1] if high < len(rates) - 1 else np.inf
     return {
-        "best rate": float(rates[best]), "best accuracy": float(accuracy[best]),
+        "best rate": float(rates[best]), "best accuracy": float(accuracy[best]), "cutoff": float(cutoff),
         "band from": float(rates[low]), "band to": float(rates[high]),
+        "bad below": float(below), "bad above": float(above),
         "width": float(np.log10(rates[high] / rates[low])),
         "width_at_most": float(np.log10(above / below)) if below > 0 and np.isfinite(above) else float("inf"),
     }
+
+
+def noisy_band_edges(results: Sequence[Result], spread: float, tolerance: float = 0.005) -> list[tuple[str, float]]:
+    """The (optimizer, rate) cells on which a band edge of ``good_band_width`` hangs by less
+    than the noise: the band's end rates and the bad rates next to them whose accuracy is within
+    ``spread`` (e.g. ``seed_spread``) of the cutoff. Repeating these with other seeds says
+    whether the band's width holds. Sorted by optimizer, then rate."""
+    spread = _accuracy_difference("spread", spread)
+    by_optimizer: dict[str, list[Result]] = {}
+    for result in results:
+        by_optimizer.setdefault(result.experiment.optimizer, []).append(result)
+    cells = []
+    for optimizer, runs in sorted(by_optimizer.items()):
+        band = good_band_width(runs, tolerance)
+        rates, accuracy = _mean_accuracy_by_rate(runs)
+        edges = {band["band from"], band["band to"], band["bad below"], band["bad above"]}
+        cells += [(optimizer, float(rate)) for rate, value in zip(rates, accuracy)
+                  if rate in edges and abs(value - band["cutoff"]) < spread]
+    return cells
 
 
 def band_width_table(results: Sequence[Result], tolerance: float = 0.005):
@@ -208,14 +248,24 @@ def seed_repeats(results: Sequence[Result]) -> list[list[Result]]:
     return [runs for runs in groups.values() if len(runs) > 1]
 
 
+def book_seed_spread() -> float:
+    """The book's yardstick for ties: ``seed_spread`` over its full-profile runs made with three
+    seeds (the ``decay-seeds`` group and the grid's seed-0 runs), read from the stored results
+    in any profile."""
+    from .catalog import scenarios
+    from .training import run_many
+
+    repeated = [s.experiment for s in scenarios("decay-seeds", profile="full")]
+    repeated += list(dict.fromkeys(dataclasses.replace(e, seed=0) for e in repeated))
+    return seed_spread(seed_repeats(run_many(repeated)))
+
+
 def tied_with_best(results: dict[str, Result], spread: float) -> list[str]:
     """The names of the runs whose test accuracy is within ``spread`` (e.g. ``seed_spread``) of
     the best run's, best first: differences smaller than that are ties."""
     if not results:
         raise ValueError("Argument `results` must map names to results. Received: results={}")
-    spread = float(spread)
-    if not 0 <= spread < 1:
-        raise ValueError(f"Argument `spread` must be an accuracy difference in [0, 1). Received: spread={spread!r}")
+    spread = _accuracy_difference("spread", spread)
     ordered = sorted(results, key=lambda name: -results[name].test_accuracy)
     best = results[ordered[0]].test_accuracy
     return [name for name in ordered if results[name].test_accuracy >= best - spread]

@@ -16,8 +16,8 @@ import traitlets
 
 from . import validation
 from .experiment import OPTIMIZERS, Experiment
-from .plots import plot_history, plot_loss_comparison
-from .report import scheme_winners
+from .plots import plot_bands, plot_history, plot_loss_comparison
+from .report import band_width_table, scheme_winners
 from .results import Result
 from .training import run
 
@@ -317,6 +317,43 @@ class TieExplorer:
 
     def _show(self):
         _replace(self.output, self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class BandExplorer:
+    """A slider for the tolerance that makes a rate "good" (within it of the optimizer's best
+    test accuracy), redrawing every optimizer's good band and its width in decades. ``results``
+    are runs of several optimizers across rates (a sensitivity sweep); nothing trains."""
+
+    def __init__(self, results: Sequence[Result], tolerance: float = 0.005):
+        if not results:
+            raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
+        self.results = list(results)
+        self.tolerance = widgets.FloatSlider(value=validation.number("tolerance", tolerance, minimum=0.0, maximum=0.05),
+            min=0.0, max=0.05, step=0.001, readout_format=".1%",
+            description="good: within (test accuracy) of the best", style={"description_width": "initial"},
+            layout=widgets.Layout(width="560px"))
+        self.output = widgets.Output()
+        self.tolerance.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.tolerance, self.output])
+        self._show()
+
+    def table(self):
+        """``report.band_width_table`` at the chosen tolerance."""
+        return band_width_table(self.results, self.tolerance.value)
+
+    def _show(self):
+        table = self.table()
+        fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.2))
+        plot_bands(table, ax=ax)
+        ax.set_title(f"good band: test accuracy within {self.tolerance.value:.1%} of each optimizer's best")
+        widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
+            columns={"width": "width (decades, at least)", "width_at_most": "at most"})
+        _replace(self.output, fig, widths.round(4))
 
     def _ipython_display_(self):
         from IPython.display import display

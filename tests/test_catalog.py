@@ -71,6 +71,18 @@ def test_seed_repeats_rerun_one_grid_row_per_optimizer_with_other_seeds():
     assert {s.experiment.seed for s in quick} == {1} and len(quick) == 2 * len(catalog.GRID_SCHEMES)
 
 
+def test_sensitivity_repeats_add_seeds_to_sweep_cells():
+    sweep = {s.experiment for s in scenarios("adaptive-sweep", "full")}
+    repeats = scenarios("adaptive-repeats", "full")
+    assert len(repeats) == 3 * len(catalog.SENSITIVITY_REPEATS)
+    assert {(s.experiment.optimizer, s.experiment.initial_rate) for s in repeats} == set(catalog.SENSITIVITY_REPEATS)
+    assert {s.experiment for s in repeats if s.experiment.seed == 0} <= sweep  # seed 0 is the sweep's own run
+    assert {dataclasses.replace(s.experiment, seed=0) for s in repeats} <= sweep
+    quick = scenarios("adaptive-repeats", "quick")
+    assert {s.experiment.seed for s in quick} == {0, 1}
+    assert {s.experiment.effective_epochs for s in quick} == {catalog.sensitivity_epochs("quick")}
+
+
 def test_unknown_group_and_name_are_refused():
     with pytest.raises(ValueError, match="group='cycles'"):
         scenarios("cycles")

@@ -443,3 +443,58 @@ def test_test_images_follow_the_profile():
     assert report.test_images(result_at(0.1)) == 200  # tiny
     full = make_result(Experiment("adam", 0.001, profile="full"), loss=(1.0,) * 25)
     assert report.test_images(full) == 10_000
+
+
+def test_good_band_width_names_the_bad_neighbours_and_the_cutoff():
+    band = report.good_band_width(runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.988, 0.11, 0.10]))
+    assert (band["bad below"], band["bad above"]) == (1e-4, 1.0) and band["cutoff"] == pytest.approx(0.987)
+    whole = report.good_band_width(runs_with_accuracies("sgd", [0.99] * 7))
+    assert (whole["bad below"], whole["bad above"]) == (0.0, math.inf)
+
+
+def test_good_band_width_counts_other_seeds_at_one_rate_by_their_mean():
+    runs = runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.9865, 0.11, 0.10])
+    assert report.good_band_width(runs)["band to"] == 1e-2  # 0.9865 misses the 0.987 cutoff
+    repeated = runs + [result_at(1e-1, 0.9885, "adam"), result_at(1e-1, 0.9890, "adam")]
+    band = report.good_band_width(repeated)
+    assert band["band to"] == 1e-1 and band["width"] == pytest.approx(2.0)  # mean 0.988 makes it
+
+
+def test_noisy_band_edges_are_the_edge_cells_within_the_spread_of_the_cutoff():
+    # adam: cutoff 0.987; 1e-1 (0.9875, good) and 1e-4 (0.9855, bad) hang within 0.002 of it,
+    # 1e-3 (0.9895) is an edge too but clear of the cutoff by more than the spread.
+    adam = runs_with_accuracies("adam", [0.5, 0.9855, 0.9895, 0.992, 0.9875, 0.11, 0.10])
+    sgd = runs_with_accuracies("sgd", [0.1, 0.1, 0.9, 0.98, 0.99, 0.95, 0.1])
+    assert report.noisy_band_edges(adam + sgd, spread=0.002) == [("adam", 1e-4), ("adam", 1e-1)]
+    assert report.noisy_band_edges(adam + sgd, spread=0.0) == []
+    with pytest.raises(ValueError, match="spread=2"):
+        report.noisy_band_edges(adam, spread=2)
+
+
+def test_plot_bands_draws_one_row_per_optimizer_with_the_bad_neighbours():
+    table = report.band_width_table(runs_with_accuracies("adam", [0.5, 0.97, 0.99, 0.99, 0.99, 0.2, 0.1])
+                                    + runs_with_accuracies("sgd", [0.99] * 7))
+    ax = plots.plot_bands(table)
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["sgd", "adam"]
+    adam_bracket, adam_band = ax.lines[2], ax.lines[3]  # sgd is drawn first: the widest band on top
+    assert list(adam_bracket.get_xdata()) == [1e-4, 1.0] and list(adam_band.get_xdata()) == [1e-3, 1e-1]
+    assert ax.get_xscale() == "log" and len(ax.texts) == 2  # sgd's band runs off both ends of the grid
+
+
+def test_plot_sweep_can_leave_the_bands_out():
+    runs = {"adam": runs_with_accuracies("adam", [0.5, 0.97, 0.99, 0.99, 0.99, 0.2, 0.1])}
+    assert len(plots.plot_sweep(runs).patches) == 1 and not plots.plot_sweep(runs, show_bands=False).patches
+
+
+def test_band_explorer_redraws_the_bands_when_the_tolerance_moves():
+    from lrlib.widgets import BandExplorer
+
+    explorer = BandExplorer(runs_with_accuracies("adam", [0.5, 0.97, 0.985, 0.99, 0.988, 0.2, 0.1]), tolerance=0.001)
+    assert explorer.table().loc["adam", "width"] == 0.0
+    shown = explorer.output.outputs
+    explorer.tolerance.value = 0.02
+    assert explorer.table().loc["adam", "width"] == pytest.approx(3.0) and explorer.output.outputs != shown
+    with pytest.raises(ValueError, match="tolerance=0.5"):
+        BandExplorer(runs_with_accuracies("adam", [0.5] * 7), tolerance=0.5)
+    with pytest.raises(ValueError, match="results=\\[\\]"):
+        BandExplorer([])

@@ -209,6 +209,34 @@ def noisy_band_edges(results: Sequence[Result], spread: float, tolerance: float 
     return cells
 
 
+def repeated_cells_table(results: Sequence[Result], repeats: Sequence[Result], tolerance: float = 0.005):
+    """For each (optimizer, rate) cell of ``repeats`` (a sweep's cells run again with other
+    seeds): the test accuracy of each seed, their mean, the cutoff for a good rate, whether the
+    cell is good on ``results`` (the sweep, one seed) and on the mean of the seeds, and the
+    optimizer's band width both ways, as a ``pandas.DataFrame``. Runs of ``repeats`` that are
+    already in ``results`` (the sweep's own seed) count once."""
+    import pandas as pd
+
+    swept = {r.experiment for r in results}
+    combined = list(results) + [r for r in repeats if r.experiment not in swept]
+    rows = []
+    for optimizer, rate in dict.fromkeys((r.experiment.optimizer, r.experiment.initial_rate) for r in repeats):
+        def runs(pool):
+            return [r for r in pool if r.experiment.optimizer == optimizer]
+        one_seed, averaged = good_band_width(runs(results), tolerance), good_band_width(runs(combined), tolerance)
+        cell = [r for r in runs(combined) if r.experiment.initial_rate == rate]
+        row = {"optimizer": optimizer, "rate": rate}
+        row.update({f"seed {r.experiment.seed}": r.test_accuracy for r in sorted(cell, key=lambda r: r.experiment.seed)})
+        mean = float(np.mean([r.test_accuracy for r in cell]))
+        single = [r.test_accuracy for r in runs(results) if r.experiment.initial_rate == rate]
+        row.update({"mean": mean, "cutoff": averaged["cutoff"],
+                    "good (one seed)": bool(single) and single[0] >= one_seed["cutoff"],
+                    "good (mean)": mean >= averaged["cutoff"],
+                    "width (one seed)": one_seed["width"], "width (mean)": averaged["width"]})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["optimizer", "rate"])
+
+
 def band_width_table(results: Sequence[Result], tolerance: float = 0.005):
     """``good_band_width`` for each optimizer of ``results``, as a ``pandas.DataFrame`` sorted from
     the widest band to the narrowest."""

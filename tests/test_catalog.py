@@ -80,6 +80,7 @@ def test_sensitivity_repeats_add_seeds_to_sweep_cells():
     assert {dataclasses.replace(s.experiment, seed=0) for s in repeats} <= sweep
     quick = scenarios("adaptive-repeats", "quick")
     assert {s.experiment.seed for s in quick} == {0, 1}
+    assert {s.experiment.optimizer for s in quick} <= set(catalog.sensitivity_optimizers("quick"))
     assert {s.experiment.effective_epochs for s in quick} == {catalog.sensitivity_epochs("quick")}
 
 

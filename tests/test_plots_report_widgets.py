@@ -498,3 +498,15 @@ def test_band_explorer_redraws_the_bands_when_the_tolerance_moves():
         BandExplorer(runs_with_accuracies("adam", [0.5] * 7), tolerance=0.5)
     with pytest.raises(ValueError, match="results=\\[\\]"):
         BandExplorer([])
+
+
+def test_repeated_cells_table_says_whether_a_cell_stays_good_on_the_mean_of_its_seeds():
+    sweep = runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.9875, 0.11, 0.10])  # cutoff 0.987
+    repeats = [make_result(Experiment("adam", 1e-1, seed=seed, profile="tiny"), test_accuracy=accuracy)
+               for seed, accuracy in ((1, 0.985), (2, 0.986))]
+    table = report.repeated_cells_table(sweep, [sweep[4], *repeats])  # the sweep's own seed counts once
+    row = table.loc[("adam", 1e-1)]
+    assert [row["seed 0"], row["seed 1"], row["seed 2"]] == [0.9875, 0.985, 0.986]
+    assert row["mean"] == pytest.approx(0.98617, abs=1e-5) and row["cutoff"] == pytest.approx(0.987)
+    assert row["good (one seed)"] and not row["good (mean)"]
+    assert row["width (one seed)"] == pytest.approx(2.0) and row["width (mean)"] == pytest.approx(1.0)

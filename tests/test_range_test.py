@@ -1,0 +1,180 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from lrlib import range_test as rt
+
+
+def linear_model(weight=1.0, optimizer=None):
+    """y = w x without bias, mean squared error: with x = 1 and y = 0 the loss is w**2 and SGD's
+    step is w -> w (1 - 2 rate)."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False,
+                                                                     kernel_initializer=keras.initializers.Constant(weight))])
+    model.compile(optimizer=optimizer or keras.optimizers.SGD(0.01), loss="mse")
+    return model
+
+
+def small_cnn():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+                              keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    return model, rng.normal(size=(64, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 64)
+
+
+def state(model):
+    return [v.numpy().copy() for v in [*model.variables, *model.optimizer.variables]]
+
+
+def test_rates_grow_from_start_to_end_by_equal_factors_or_steps():
+    exponential = rt.rates_between(1e-6, 1.0, 7)
+    assert exponential[0] == pytest.approx(1e-6) and exponential[-1] == pytest.approx(1.0)
+    assert np.allclose(exponential[1:] / exponential[:-1], 10.0)
+    assert np.allclose(np.diff(rt.rates_between(0.1, 1.0, 10, "linear")), 0.1)
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ((1.0, 0.1, 10), ValueError, "end=0.1"), ((0.1, 0.1, 10), ValueError, "end=0.1"),
+    ((0.0, 1.0, 10), ValueError, "start=0.0"), ((-1.0, 1.0, 10), ValueError, "start=-1.0"),
+    ((1e-3, math.inf, 10), ValueError, "end=inf"), ((math.nan, 1.0, 10), ValueError, "start=nan"),
+    ((1e-3, 1.0, 0), ValueError, "steps=0"), ((1e-3, 1.0, 2.5), TypeError, "steps=2.5"),
+    ((1e-3, 1.0, 10, "cosine"), ValueError, "mode='cosine'")])
+def test_bad_bounds_steps_and_modes_are_refused(arguments, error, message):
+    with pytest.raises(error, match=message):
+        rt.rates_between(*arguments)
+
+
+def test_smoothing_is_bias_corrected():
+    assert np.allclose(rt.smooth([2.0] * 5, beta=0.9), 2.0)  # no pull towards 0 at the start
+    first, second = rt.smooth([1.0, 3.0], beta=0.5)
+    assert first == 1.0 and second == pytest.approx((0.5 * 0.5 * 1 + 0.5 * 3) / (1 - 0.25))
+    assert np.array_equal(rt.smooth([1.0, 2.0], beta=0.0), [1.0, 2.0])
+    with pytest.raises(ValueError, match="beta=1.0"):
+        rt.smooth([1.0], beta=1.0)
+
+
+RATES = np.geomspace(1e-6, 1.0, 61)  # ten points per decade
+
+
+def test_steepest_finds_the_fastest_fall_against_log_rate():
+    losses = 2 - np.tanh(2 * (np.log10(RATES) + 3))  # falls fastest at 1e-3
+    assert rt.steepest(RATES, losses) == pytest.approx(1e-3)
+
+
+def test_minimum_over_ten_is_a_tenth_of_the_lowest_loss():
+    losses = (np.log10(RATES) + 1) ** 2  # lowest at 0.1
+    assert rt.minimum_over_ten(RATES, losses) == pytest.approx(1e-2)
+
+
+def test_valley_is_the_middle_of_the_longest_fall_despite_a_steeper_short_one():
+    losses = np.full(61, 2.0)  # below where the valley starts, so no chain runs from here into it
+    losses[5:8] = [1.9, 1.0, 1.95]  # a short, steep dip
+    losses[20:51] = np.linspace(2.8, 0.5, 31)  # the long valley, points 20 to 50
+    losses[51:] = np.linspace(1.0, 5.0, 10)
+    assert rt.valley(RATES, losses) == pytest.approx(RATES[35])
+    assert rt.steepest(RATES, losses) == pytest.approx(RATES[5])  # the rules disagree here
+
+
+def test_suggestion_rules_need_a_curve_and_a_known_name():
+    with pytest.raises(ValueError, match="rule='fastest'"):
+        rt.suggest(RATES, RATES, rule="fastest")
+    with pytest.raises(ValueError, match="shape"):
+        rt.steepest([1e-3, 1e-2], [1.0, 0.5])
+    with pytest.raises(ValueError, match="finite"):
+        rt.valley([1e-3, 1e-2, 1e-1, 1.0], [1.0, math.nan, math.inf, 0.5])
+
+
+def test_each_batch_records_its_own_loss_not_the_running_mean():
+    model = linear_model(weight=0.0)  # x = 0: no gradient, so batch i's loss is (i + 1)**2 whatever the rate
+    x = np.zeros((40, 1), "float32")
+    y = np.repeat(np.arange(1, 11, dtype="float32"), 4)[:, None]
+    test = rt.range_test(model, x, y, start=1e-3, end=1.0, steps=10, batch_size=4, stop_factor=1e6)
+    assert test.losses == pytest.approx([float(i) ** 2 for i in range(1, 11)])  # the running mean would be lower
+    assert test.rates == pytest.approx(rt.rates_between(1e-3, 1.0, 10), rel=1e-6)
+
+
+def test_the_recorded_rate_is_the_one_the_batch_used():
+    model = linear_model(weight=1.0)
+    x, y = np.ones((8, 1), "float32"), np.zeros((8, 1), "float32")
+    test = rt.range_test(model, x, y, start=1e-3, end=0.1, steps=8, batch_size=1, stop_factor=1e6)
+    weight, expected = 1.0, []
+    for rate in test.rates:  # loss w**2, then SGD: w <- w (1 - 2 rate)
+        expected.append(weight ** 2)
+        weight *= 1 - 2 * rate
+    assert test.losses == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_model_and_optimizer_end_bit_for_bit_as_they_started_and_a_second_test_repeats_the_first():
+    model, x, y = small_cnn()
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # a model with optimizer state worth keeping
+    before = state(model)
+    first = rt.range_test(model, x, y, start=1e-5, end=1.0, steps=12, batch_size=16, stop_factor=1e6)
+    after = state(model)
+    assert len(after) == len(before) and all(np.array_equal(a, b) for a, b in zip(after, before))
+    assert model.optimizer.learning_rate.numpy() == np.float32(0.001)
+    second = rt.range_test(model, x, y, start=1e-5, end=1.0, steps=12, batch_size=16, stop_factor=1e6)
+    assert second.losses == first.losses and second.rates == first.rates
+
+
+def test_the_model_is_restored_when_a_test_fails_midway(monkeypatch):
+    model, x, y = small_cnn()
+    before = state(model)
+    calls, train = [], model.train_on_batch
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("out of memory")
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(model, "train_on_batch", failing)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        rt.range_test(model, x, y, steps=10, batch_size=16)
+    assert all(np.array_equal(a, b) for a, b in zip(state(model), before))
+
+
+def test_the_test_stops_when_the_smoothed_loss_runs_away_or_a_loss_is_not_finite():
+    model = linear_model(weight=1.0)  # SGD diverges once 2 rate > 2: |1 - 2 rate| > 1
+    x, y = np.ones((8, 1), "float32"), np.zeros((8, 1), "float32")
+    test = rt.range_test(model, x, y, start=1e-2, end=1e3, steps=50, batch_size=1, beta=0.0)
+    assert len(test.losses) < 50 and "x its minimum" in test.stop_reason
+    assert test.losses[-1] > 4 * min(test.losses)
+    overflow = rt.range_test(linear_model(weight=1e30), x, y, start=1e-2, end=1e3, steps=50, batch_size=1)
+    assert not math.isfinite(overflow.losses[-1]) and "loss became" in overflow.stop_reason
+
+
+def test_suggestions_of_a_result_and_their_disagreement():
+    test = rt.RangeTest(rates=tuple(RATES), losses=tuple(2 - np.tanh(2 * (np.log10(RATES) + 3))), beta=0.0,
+                        stop_reason="reached end=1", wall_time_s=1.0)
+    found = test.suggestions()
+    assert set(found) == set(rt.SUGGESTIONS) and found["steepest"] == pytest.approx(1e-3)
+    assert test.disagreement() == pytest.approx(np.log10(max(found.values()) / min(found.values())))
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"start": 1.0, "end": 0.1}, ValueError, "end=0.1"), ({"steps": 0}, ValueError, "steps=0"),
+    ({"start": -1.0}, ValueError, "start=-1.0"), ({"end": math.inf}, ValueError, "end=inf"),
+    ({"batch_size": 100}, ValueError, "at least one batch of 100"), ({"mode": "cosine"}, ValueError, "mode='cosine'"),
+    ({"beta": 1.0}, ValueError, "beta=1.0"), ({"stop_factor": 1.0}, ValueError, "stop_factor=1.0")])
+def test_bad_input_is_refused_before_any_batch_and_leaves_the_model_untouched(change, error, message):
+    model, x, y = small_cnn()
+    before = state(model)
+    with pytest.raises(error, match=message):
+        rt.range_test(model, x, y, **{"steps": 10, "batch_size": 16, **change})
+    assert int(model.optimizer.iterations.numpy()) == 0
+    assert all(np.array_equal(a, b) for a, b in zip(state(model), before))
+
+
+def test_a_model_must_be_compiled_with_a_fixed_rate():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    x = np.zeros((8, 1), "float32")
+    with pytest.raises(ValueError, match="compiled"):
+        rt.range_test(model, x, x)
+    with pytest.raises(TypeError, match="keras.Model"):
+        rt.range_test("model", x, x)
+    scheduled = linear_model(optimizer=keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)))
+    with pytest.raises(ValueError, match="fixed learning rate"):
+        rt.range_test(scheduled, x, x)

@@ -8,21 +8,16 @@ import time
 import keras
 
 import lrlib
-from lrlib.training import profile_data
+from lrlib.training import compiled_model, fit, profile_data
 
 
 def fit_seconds(experiment: lrlib.Experiment, optimizer: keras.optimizers.Optimizer | None = None,
                 callbacks: list | None = None) -> float:
-    """Seconds of ``model.fit`` for ``experiment``'s model, data and settings (nothing stored)."""
-    data = profile_data(experiment.profile)
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(experiment.seed)
-    model = lrlib.build_cnn(data.input_shape)
-    model.compile(loss="categorical_crossentropy", optimizer=optimizer or experiment.build_optimizer(),
-                  metrics=["accuracy"])
+    """Seconds of ``model.fit`` for ``experiment``'s model, data and settings (nothing stored),
+    set up and fitted as ``lrlib.train`` does, without lrlib's callbacks."""
+    model = compiled_model(experiment, optimizer)
     started = time.perf_counter()
-    model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=experiment.effective_epochs,
-              validation_split=experiment.validation_split, shuffle=True, verbose=0, callbacks=callbacks)
+    fit(experiment, model, callbacks or ())
     return time.perf_counter() - started
 
 

@@ -64,6 +64,8 @@ class Result:
     history up to the epoch where the loss became NaN or exploded, and say why in
     ``divergence_reason``. ``outcome`` classifies every run, stopped or not.
     ``provenance["data_fingerprint"]`` identifies the data it was trained on.
+    ``steps_per_epoch`` is the optimizer steps of one epoch (``None`` in results stored before
+    it was recorded), so that a per-step schedule can be redrawn without the data.
     """
 
     experiment: Experiment
@@ -76,6 +78,7 @@ class Result:
     diverged: bool
     divergence_reason: str | None
     provenance: dict[str, Any]
+    steps_per_epoch: int | None = None
 
     @property
     def data_fingerprint(self) -> str:
@@ -120,6 +123,7 @@ class Result:
         if not isinstance(data, Mapping):
             raise ValueError(f"a result must be a JSON object, not {type(data).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)}
+        data = {"steps_per_epoch": None, **data}  # optional: older results lack it
         if set(data) != fields:
             raise ValueError(f"result fields differ: missing {sorted(fields - set(data))}, "
                              f"unexpected {sorted(set(data) - fields)}")
@@ -144,7 +148,9 @@ class Result:
             epochs_run=epochs_run,
             wall_time_s=_metric("wall_time_s", data["wall_time_s"]),
             train_time_s=_metric("train_time_s", data["train_time_s"]),
-            diverged=diverged, divergence_reason=reason, provenance=dict(provenance))
+            diverged=diverged, divergence_reason=reason, provenance=dict(provenance),
+            steps_per_epoch=None if data["steps_per_epoch"] is None else _count(
+                "steps_per_epoch", data["steps_per_epoch"], maximum=2**31))
 
 
 def _encode_non_finite(value: Any) -> Any:

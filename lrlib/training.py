@@ -10,7 +10,7 @@ import platform
 import sys
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import keras
 import numpy as np
@@ -101,29 +101,45 @@ def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: 
     return results
 
 
-def train(experiment: Experiment, verbose: bool = True, progress: bool = False) -> Result:
-    """Train ``experiment`` now, without looking at or writing to any store."""
-    started = time.perf_counter()
+def compiled_model(experiment: Experiment, optimizer: keras.optimizers.Optimizer | None = None) -> keras.Model:
+    """The article's CNN for ``experiment``: seeded, and compiled with its optimizer (or
+    ``optimizer``), the cross-entropy loss and accuracy. Checks first that the data fits."""
     check_fits_data(experiment)
-    data = profile_data(experiment.profile)
     keras.backend.clear_session()
     keras.utils.set_random_seed(experiment.seed)
-    model = build_cnn(data.input_shape)
-    optimizer = experiment.build_optimizer(steps_per_epoch=steps_per_epoch(experiment))
-    model.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    model = build_cnn(profile_data(experiment.profile).input_shape)
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"],
+                  optimizer=optimizer or experiment.build_optimizer(steps_per_epoch=steps_per_epoch(experiment)))
+    return model
+
+
+def fit(experiment: Experiment, model: keras.Model, callbacks: Sequence[keras.callbacks.Callback] = ()):
+    """``model.fit`` on ``experiment``'s data with its batch size, epochs and validation split,
+    silently; returns Keras's ``History``. ``callbacks`` are passed on."""
+    data = profile_data(experiment.profile)
+    return model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=experiment.effective_epochs,
+                     validation_split=experiment.validation_split, shuffle=True, verbose=0, callbacks=list(callbacks))
+
+
+def train(experiment: Experiment, verbose: bool = True, progress: bool = False,
+          callbacks: Sequence[keras.callbacks.Callback] = ()) -> Result:
+    """Train ``experiment`` now, without looking at or writing to any store; ``callbacks`` are
+    added to lrlib's own (a checkpoint, a logger)."""
+    started = time.perf_counter()
+    model = compiled_model(experiment)
     epochs = experiment.effective_epochs
     recorder = EpochRecorder(epochs, verbose)
-    callbacks = [recorder]
+    own = [recorder]
     if progress:
-        callbacks.append(EpochProgressBar(epochs, experiment.label()))
+        own.append(EpochProgressBar(epochs, experiment.label()))
     if experiment.early_stopping_patience is not None or experiment.restore_best:
-        callbacks.append(keras.callbacks.EarlyStopping(
+        own.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=experiment.early_stopping_patience or epochs,
             restore_best_weights=experiment.restore_best))
     fit_started = time.perf_counter()
-    model.fit(data.x_train, data.y_train, batch_size=experiment.batch_size, epochs=epochs,
-              validation_split=experiment.validation_split, shuffle=True, verbose=0, callbacks=callbacks)
+    fit(experiment, model, [*own, *callbacks])
     train_time = time.perf_counter() - fit_started
+    data = profile_data(experiment.profile)
     test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
     if verbose:
         tqdm.write(f"test loss {test_loss:.4f} - test accuracy {test_accuracy:.4f}"
@@ -133,7 +149,7 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False) 
         test_accuracy=float(test_accuracy), epochs_run=len(recorder.history["loss"]),
         wall_time_s=round(time.perf_counter() - started, 3), train_time_s=round(train_time, 3),
         diverged=recorder.divergence is not None, divergence_reason=recorder.divergence,
-        provenance=provenance(data))
+        provenance=provenance(data), steps_per_epoch=steps_per_epoch(experiment))
 
 
 class EpochRecorder(keras.callbacks.Callback):

@@ -25,6 +25,16 @@ def make_result(experiment=None, loss=(2.0, 1.0), data_fingerprint=MNIST_FINGERP
         **fields})
 
 
+def test_steps_per_epoch_is_stored_and_optional_for_older_results(tmp_path):
+    store = ResultStore(tmp_path)
+    result = make_result(steps_per_epoch=192)
+    assert store.load(result.experiment) is None and Result.from_dict(result.to_dict()) == result
+    older = {key: value for key, value in make_result().to_dict().items() if key != "steps_per_epoch"}
+    assert Result.from_dict(older).steps_per_epoch is None
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        Result.from_dict({**older, "steps_per_epoch": 0})
+
+
 def test_round_trip(tmp_path):
     store = ResultStore(tmp_path)
     result = make_result()

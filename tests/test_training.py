@@ -23,6 +23,7 @@ def test_a_run_records_everything(isolated_results, capsys):
     assert 0 < result.train_time_s <= result.wall_time_s
     assert not result.diverged and result.divergence_reason is None
     assert {"lrlib", "tensorflow", "keras", "device", "data_source", "date"} <= set(result.provenance)
+    assert result.steps_per_epoch == training.steps_per_epoch(experiment) == 2  # 480 training images, batches of 250
     assert ResultStore(isolated_results).load(experiment, result.data_fingerprint) == result
     printed = capsys.readouterr().out
     assert "epoch 1/2 - loss" in printed and "epoch 2/2" in printed and "\b" not in printed
@@ -35,6 +36,29 @@ def test_the_same_seed_gives_identical_metrics():
     assert (first.test_loss, first.test_accuracy) == (second.test_loss, second.test_accuracy)
     other_seed = train(Experiment("adam", 0.001, seed=1, **TINY), verbose=False)
     assert other_seed.history["loss"] != first.history["loss"]
+
+
+def test_train_passes_extra_callbacks_to_fit_beside_its_own():
+    import keras
+
+    seen = []
+
+    class Counter(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    result = train(Experiment("adam", 0.001, **TINY), verbose=False, callbacks=[Counter()])
+    assert len(seen) == result.epochs_run * result.steps_per_epoch and len(result.history["loss"]) == 2
+
+
+def test_compiled_model_is_seeded_and_compiled_with_the_experiments_optimizer():
+    experiment = Experiment("sgd", 0.05, optimizer_options={"momentum": 0.9}, **TINY)
+    first, second = training.compiled_model(experiment), training.compiled_model(experiment)
+    assert all(np.array_equal(a, b) for a, b in zip(first.get_weights(), second.get_weights()))
+    assert first.optimizer.get_config()["momentum"] == 0.9
+    assert float(first.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+    history = training.fit(experiment, first)
+    assert len(history.history["val_loss"]) == experiment.effective_epochs
 
 
 def test_divergence_is_a_result_not_a_crash():

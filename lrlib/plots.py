@@ -117,6 +117,31 @@ def plot_bands(table, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_range_test(test, ax: Axes | None = None, rules: Sequence[str] | None = None,
+                    beta: float | None = None) -> Axes:
+    """A range test (``lrlib.range_test.RangeTest``): each batch's loss (thin) and the smoothed
+    loss (thick, ``beta`` or the test's own) against the rate on a log axis, with a dashed line
+    at each suggestion of ``rules`` (default: every rule)."""
+    from .range_test import SUGGESTIONS, smooth
+
+    ax = _axes(ax)
+    beta = test.beta if beta is None else beta
+    ax.plot(test.rates, test.losses, color="C0", alpha=0.35, linewidth=1, label="loss of each batch")
+    ax.plot(test.rates, smooth(test.losses, beta), color="C0", linewidth=2.2, label=f"smoothed (beta={beta:g})")
+    for i, rule in enumerate(SUGGESTIONS if rules is None else rules):
+        rate = test.suggestion(rule, beta)
+        ax.axvline(rate, color=f"C{i + 1}", linestyle="--", label=f"{rule}: {rate:.2g}")
+    finite = [loss for loss in test.losses if math.isfinite(loss)]
+    if finite:  # keep the blow-up at the end from flattening the curve
+        ax.set_ylim(min(finite) * 0.9, min(max(finite), 3 * finite[0]) * 1.05)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("training loss")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
 def plot_schedules(schedules_by_label: dict, epochs: int, steps_per_epoch: int = 1, ax: Axes | None = None,
                    log_scale: bool = False) -> Axes:
     """Each schedule's rate over ``epochs`` epochs (evaluated at every step), one line each."""

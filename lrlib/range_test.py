@@ -14,14 +14,18 @@ draws the same curve. Suggestions are pure functions of the rates and losses.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import keras
 import numpy as np
 
 from . import validation
+from .experiment import Experiment
 
 MODES = ("exponential", "linear")
 DEFAULT_STEPS = 100  # at most; never more than one epoch of the data by default
@@ -216,3 +220,129 @@ def range_test(model: keras.Model, x, y, start: float = 1e-7, end: float = 10.0,
         model.reset_metrics()
     return RangeTest(rates=tuple(rates), losses=tuple(losses), beta=beta, stop_reason=stop_reason,
                      wall_time_s=round(time.perf_counter() - started, 3))
+
+
+@dataclasses.dataclass(frozen=True)
+class RangeTestPlan:
+    """A range test of the article's CNN: the optimizer, options, batch size, validation split,
+    seed and profile of ``experiment`` (its rate and epochs are replaced by the test's), and the
+    arguments of ``range_test``. The seed also shuffles the training images. Stored as
+    ``range-test-<key>.json``."""
+
+    experiment: Experiment
+    start: float = 1e-7
+    end: float = 10.0
+    steps: int = DEFAULT_STEPS
+    mode: str = "exponential"
+    beta: float = 0.98
+    stop_factor: float = 4.0
+    kind: ClassVar[str] = "range-test"
+
+    def __post_init__(self):
+        if not isinstance(self.experiment, Experiment):
+            raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={self.experiment!r}")
+        rates_between(self.start, self.end, self.steps, self.mode)  # checks start, end, steps, mode
+        object.__setattr__(self, "experiment", dataclasses.replace(self.experiment, learning_rate=float(self.start),
+                                                                   epochs=1))
+        for name in ("start", "end"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "beta", validation.number("beta", self.beta, minimum=0.0, maximum=1.0,
+                                                           exclusive_maximum=True))
+        object.__setattr__(self, "stop_factor", validation.number("stop_factor", self.stop_factor, minimum=1.0,
+                                                                  exclusive_minimum=True))
+
+    @property
+    def profile(self) -> str:
+        return self.experiment.profile
+
+    def to_dict(self) -> dict[str, Any]:
+        config = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return {**config, "experiment": self.experiment.to_dict()}
+
+    @classmethod
+    def from_dict(cls, config: Mapping[str, Any]) -> RangeTestPlan:
+        return cls(**{**config, "experiment": Experiment.from_dict(config["experiment"])})
+
+    def key(self) -> str:
+        canonical = json.dumps({"kind": self.kind, **self.to_dict()}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+    def label(self) -> str:
+        return f"range test {self.experiment.optimizer} {self.start:g} to {self.end:g}, seed {self.experiment.seed}"
+
+    @staticmethod
+    def record_type() -> type:
+        return RangeTestRecord
+
+
+@dataclasses.dataclass(frozen=True)
+class RangeTestRecord:
+    """A stored range test: its plan, what it recorded, and how it was made."""
+
+    plan: RangeTestPlan
+    test: RangeTest
+    provenance: dict[str, str]
+
+    @property
+    def spec(self) -> RangeTestPlan:
+        return self.plan
+
+    @property
+    def data_fingerprint(self) -> str:
+        return self.provenance["data_fingerprint"]
+
+    def to_dict(self) -> dict[str, Any]:
+        from .results import encode_non_finite
+
+        test = dataclasses.asdict(self.test)
+        return {"plan": self.plan.to_dict(), "test": encode_non_finite(test), "provenance": dict(self.provenance)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RangeTestRecord:
+        from .results import NON_FINITE, FINGERPRINT_PATTERN
+
+        if set(data) != {"plan", "test", "provenance"}:
+            raise ValueError(f"a range-test record holds plan, test and provenance; got {sorted(data)}")
+        test = dict(data["test"])
+        rates = [float(rate) for rate in test["rates"]]
+        losses = [NON_FINITE[loss] if isinstance(loss, str) else float(loss) for loss in test["losses"]]
+        if not rates or len(rates) != len(losses) or not all(math.isfinite(r) and r > 0 for r in rates):
+            raise ValueError("field test must hold as many positive, finite rates as losses")
+        provenance = dict(data["provenance"])
+        if not FINGERPRINT_PATTERN.fullmatch(str(provenance.get("data_fingerprint", ""))):
+            raise ValueError("field provenance lacks the data_fingerprint of the data it was made on")
+        return cls(plan=RangeTestPlan.from_dict(data["plan"]),
+                   test=RangeTest(rates=tuple(rates), losses=tuple(losses), beta=float(test["beta"]),
+                                  stop_reason=str(test["stop_reason"]), wall_time_s=float(test["wall_time_s"])),
+                   provenance=provenance)
+
+
+def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> RangeTestRecord:
+    """The stored range test of ``plan``, or a fresh one on the article's CNN (stored as
+    ``lrlib.run`` stores results: the user's store, never the book's; nothing trains with
+    ``$LRLIB_STORED_ONLY=1``). Uses the training part of the profile's images, shuffled with
+    the plan's seed; the validation part stays unseen, as in training."""
+    from .results import find_stored, stores, user_store
+    from .training import MissingResultError, compiled_model, profile_data, provenance, split_sizes, stored_only
+
+    if not isinstance(plan, RangeTestPlan):
+        raise TypeError(f"Argument `plan` must be an lrlib RangeTestPlan. Received: plan={plan!r}")
+    store = store or user_store()
+    if not retrain:
+        stored = find_stored(plan, searched=stores(store))
+        if stored is not None:
+            return stored
+    if stored_only():
+        raise MissingResultError(plan)
+    store.check_writable(plan.profile)
+    experiment = plan.experiment
+    data = profile_data(experiment.profile)
+    training_images = split_sizes(experiment)[0]
+    order = np.random.default_rng(experiment.seed).permutation(training_images)
+    model = compiled_model(experiment)
+    test = range_test(model, data.x_train[order], data.y_train[order], start=plan.start, end=plan.end,
+                      steps=plan.steps, batch_size=experiment.batch_size, mode=plan.mode, beta=plan.beta,
+                      stop_factor=plan.stop_factor)
+    record = RangeTestRecord(plan=plan, test=test, provenance=provenance(data))
+    store.save(record)
+    return record

@@ -1,9 +1,14 @@
 """What a run produced, and where results are kept.
 
-A ``Result`` is stored as a small JSON file named by its experiment's key. Results trained on
-the real MNIST live under ``<root>/<profile>/``; results trained on any other data (the offline
+A ``Result`` is stored as a small JSON file named by its experiment's key; other kinds of
+record (a range test) by their kind and key, e.g. ``range-test-<key>.json``. Records made on
+the real MNIST live under ``<root>/<profile>/``; those made on any other data (the offline
 sample, a user's own file) under ``<root>/<profile>/data-<fingerprint>/``, so that they are
 never served as if they came from the real MNIST.
+
+A record is stored by what describes it, its *spec*: an ``Experiment`` for a ``Result``; any
+other spec has ``kind``, ``profile``, ``key()`` and ``record_type()``, and its record has
+``spec``, ``data_fingerprint``, ``to_dict()`` and ``from_dict()``.
 
 Two stores are searched: the user's (``$LRLIB_RESULTS_DIR``, else a per-user cache folder),
 where ``run`` writes, and the book's, inside the package (``lrlib/results``), which holds the
@@ -41,7 +46,7 @@ STUCK_ACCURACY = 2 * CHANCE_ACCURACY
 NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 # A temporary file older than this was left by a save that was killed: a save takes milliseconds.
 STALE_TEMPORARY_S = 60.0
-_FINGERPRINT = re.compile(r"[0-9a-f]{64}")
+FINGERPRINT_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +86,11 @@ class Result:
     steps_per_epoch: int | None = None
 
     @property
+    def spec(self) -> Experiment:
+        """What the result is stored by: its experiment."""
+        return self.experiment
+
+    @property
     def data_fingerprint(self) -> str:
         return self.provenance["data_fingerprint"]
 
@@ -114,7 +124,7 @@ class Result:
         """A JSON-ready record: non-finite numbers become ``"NaN"``/``"Infinity"``."""
         data = dataclasses.asdict(self)
         data["experiment"] = self.experiment.to_dict()
-        return _encode_non_finite(data)
+        return encode_non_finite(data)
 
     @classmethod
     def from_dict(cls, data: Any) -> Result:
@@ -139,7 +149,7 @@ class Result:
         provenance = _mapping("provenance", data["provenance"])
         if not all(isinstance(value, str) for value in provenance.values()):
             raise ValueError("field provenance must map names to texts")
-        if not _FINGERPRINT.fullmatch(provenance.get("data_fingerprint", "")):
+        if not FINGERPRINT_PATTERN.fullmatch(provenance.get("data_fingerprint", "")):
             raise ValueError("field provenance lacks the data_fingerprint of the data it was trained on")
         return cls(
             experiment=experiment, history=history,
@@ -153,13 +163,13 @@ class Result:
                 "steps_per_epoch", data["steps_per_epoch"], maximum=2**31))
 
 
-def _encode_non_finite(value: Any) -> Any:
+def encode_non_finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, dict):
-        return {key: _encode_non_finite(item) for key, item in value.items()}
+        return {key: encode_non_finite(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode_non_finite(item) for item in value]
+        return [encode_non_finite(item) for item in value]
     return value
 
 
@@ -226,26 +236,31 @@ class ResultStore:
     def __repr__(self) -> str:
         return f"ResultStore({str(self.root)!r})"
 
-    def path(self, experiment: Experiment, data_fingerprint: str = MNIST_FINGERPRINT) -> Path:
-        folder = self.root / experiment.profile
+    def path(self, spec, data_fingerprint: str = MNIST_FINGERPRINT) -> Path:
+        """Where the record of ``spec`` (an ``Experiment`` or another kind's spec) made on the
+        data with ``data_fingerprint`` is kept."""
+        folder = self.root / spec.profile
         if data_fingerprint != MNIST_FINGERPRINT:
             folder = folder / f"data-{data_fingerprint[:16]}"
-        return folder / f"{experiment.key()}.json"
+        name = spec.key() if isinstance(spec, Experiment) else f"{spec.kind}-{spec.key()}"
+        return folder / f"{name}.json"
 
-    def load(self, experiment: Experiment, data_fingerprint: str = MNIST_FINGERPRINT) -> Result | None:
-        """The stored result of ``experiment`` trained on the data with ``data_fingerprint``."""
-        path = self.path(experiment, data_fingerprint)
+    def load(self, spec, data_fingerprint: str = MNIST_FINGERPRINT):
+        """The stored record of ``spec`` (a ``Result`` for an ``Experiment``) made on the data
+        with ``data_fingerprint``; ``None`` if there is no valid one."""
+        path = self.path(spec, data_fingerprint)
         if not path.exists():
             return None
+        record_type = Result if isinstance(spec, Experiment) else spec.record_type()
         try:
-            result = Result.from_dict(json.loads(path.read_text(), parse_constant=_refuse_constant))
+            record = record_type.from_dict(json.loads(path.read_text(), parse_constant=_refuse_constant))
         except Exception as error:
             return _reported(path, f"is corrupt ({type(error).__name__}: {error})")
-        if result.experiment != experiment:
-            return _reported(path, f"belongs to another experiment ({result.experiment})")
-        if result.data_fingerprint != data_fingerprint:
-            return _reported(path, f"was trained on other data ({result.provenance.get('data_source')})")
-        return result
+        if record.spec != spec:
+            return _reported(path, f"belongs to another experiment ({record.spec})")
+        if record.data_fingerprint != data_fingerprint:
+            return _reported(path, f"was trained on other data ({record.provenance.get('data_source')})")
+        return record
 
     def check_writable(self, profile: str) -> None:
         """Raise ``ResultsNotWritableError`` unless results of ``profile`` can be written here."""
@@ -260,11 +275,12 @@ class ResultStore:
                 f"Results folder {folder} cannot be written ({type(error).__name__}: {error}). Set "
                 f"{ENV_RESULTS_DIR} to a folder you can write, or pass store=lrlib.ResultStore(folder).") from error
 
-    def save(self, result: Result) -> Path:
-        """Write ``result`` atomically with ordinary file permissions; returns its path."""
+    def save(self, result) -> Path:
+        """Write ``result`` (a ``Result`` or another kind's record) atomically with ordinary
+        file permissions; returns its path."""
         record = result.to_dict()
-        Result.from_dict(record)  # never write what could not be read back
-        path = self.path(result.experiment, result.data_fingerprint)
+        type(result).from_dict(record)  # never write what could not be read back
+        path = self.path(result.spec, result.data_fingerprint)
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(path.parent)
         text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
@@ -330,10 +346,11 @@ def stores(first: ResultStore | None = None) -> list[ResultStore]:
     return searched[:1] if searched[0].root.resolve() == searched[1].root.resolve() else searched
 
 
-def find_stored(experiment: Experiment, data_fingerprint: str | None = None,
-                searched: Iterable[ResultStore] | None = None) -> Result | None:
-    """The stored result of ``experiment`` trained on the real MNIST, else (when given) one
-    trained on the data with ``data_fingerprint``; ``None`` if no store holds a valid one.
+def find_stored(experiment, data_fingerprint: str | None = None,
+                searched: Iterable[ResultStore] | None = None):
+    """The stored result of ``experiment`` (or the record of another kind's spec) trained on
+    the real MNIST, else (when given) one trained on the data with ``data_fingerprint``;
+    ``None`` if no store holds a valid one.
 
     Real-MNIST results come first and need no data to be loaded: they are the book's reference,
     and a learner offline with the sample still sees them.

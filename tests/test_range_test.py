@@ -178,3 +178,75 @@ def test_a_model_must_be_compiled_with_a_fixed_rate():
     scheduled = linear_model(optimizer=keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)))
     with pytest.raises(ValueError, match="fixed learning rate"):
         rt.range_test(scheduled, x, x)
+
+
+def plan(**changes):
+    from lrlib import Experiment
+
+    return rt.RangeTestPlan(Experiment("sgd", 0.01, profile="tiny"), **{"start": 1e-4, "end": 1.0, "steps": 6, **changes})
+
+
+def test_a_plan_keeps_only_what_the_test_uses_in_its_key():
+    from lrlib import Experiment
+
+    assert plan().key() == rt.RangeTestPlan(Experiment("sgd", 0.5, epochs=9, profile="tiny"), 1e-4, 1.0, 6).key()
+    assert plan().key() != plan(steps=7).key() != plan(beta=0.9).key()
+    assert rt.RangeTestPlan.from_dict(plan().to_dict()) == plan()
+    with pytest.raises(ValueError, match="end=1e-05"):
+        plan(end=1e-5)
+    with pytest.raises(TypeError, match="experiment="):
+        rt.RangeTestPlan("sgd")
+
+
+def test_run_range_test_stores_the_record_and_serves_it_again(isolated_results, monkeypatch):
+    from lrlib.results import ResultStore
+
+    record = rt.run_range_test(plan())
+    assert len(record.test.rates) == len(record.test.losses) <= 6 and record.test.rates[0] == pytest.approx(1e-4)
+    assert {"lrlib", "keras", "device", "data_fingerprint"} <= set(record.provenance)
+    path = ResultStore(isolated_results).path(plan(), record.data_fingerprint)
+    assert path.name.startswith("range-test-") and path.exists()
+    monkeypatch.setattr(rt, "range_test", lambda *a, **k: pytest.fail("trained again"))
+    assert rt.run_range_test(plan()) == record
+    monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
+    from lrlib import MissingResultError
+
+    with pytest.raises(MissingResultError, match="range test sgd"):
+        rt.run_range_test(plan(steps=5))
+
+
+def test_a_range_test_with_the_same_plan_gives_the_same_curve(isolated_results):
+    first = rt.run_range_test(plan())
+    again = rt.run_range_test(plan(), retrain=True)
+    assert again.test.losses == first.test.losses
+
+
+def test_a_record_round_trips_with_non_finite_losses_and_refuses_a_bad_one():
+    from lrlib.data import MNIST_FINGERPRINT
+
+    test = rt.RangeTest(rates=(1e-3, 1e-2, 1e-1), losses=(2.3, 1.9, math.nan), beta=0.98,
+                        stop_reason="loss became nan", wall_time_s=0.5)
+    record = rt.RangeTestRecord(plan(), test, {"data_fingerprint": MNIST_FINGERPRINT, "lrlib": "test"})
+    data = record.to_dict()
+    assert data["test"]["losses"][-1] == "NaN"
+    back = rt.RangeTestRecord.from_dict(data)
+    assert back.test.rates == test.rates and math.isnan(back.test.losses[-1]) and back.plan == record.plan
+    with pytest.raises(ValueError, match="rates"):
+        rt.RangeTestRecord.from_dict({**data, "test": {**data["test"], "rates": [1e-3, -1.0, 1e-1]}})
+    with pytest.raises(ValueError, match="data_fingerprint"):
+        rt.RangeTestRecord.from_dict({**data, "provenance": {}})
+
+
+def test_plot_range_test_marks_each_suggestion_on_a_log_axis():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lrlib import plots
+
+    test = rt.RangeTest(rates=tuple(RATES), losses=tuple(2 - np.tanh(2 * (np.log10(RATES) + 3))), beta=0.5,
+                        stop_reason="reached end=1", wall_time_s=1.0)
+    ax = plots.plot_range_test(test)
+    labels = [line.get_label() for line in ax.lines]
+    assert ax.get_xscale() == "log" and labels[:2] == ["loss of each batch", "smoothed (beta=0.5)"]
+    assert [label.split(":")[0] for label in labels[2:]] == list(rt.SUGGESTIONS)
+    assert len(plots.plot_range_test(test, rules=["valley"]).lines) == 3

@@ -13,12 +13,16 @@ from . import schedules, validation
 from .experiment import Experiment
 from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES
 from .profiles import default_profile, get_profile
+from .range_test import RangeTestPlan
 
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
+    """A named run of the book: ``experiment`` is an ``Experiment``, or for the range tests a
+    ``range_test.RangeTestPlan``."""
+
     name: str
-    experiment: Experiment
+    experiment: Experiment | RangeTestPlan
     article_test_loss: float | None = None
     article_test_accuracy: float | None = None
 
@@ -212,8 +216,25 @@ def adaptive_repeats(profile: str | None = None) -> list[Scenario]:
             for name, rate in SENSITIVITY_REPEATS if name in sensitivity_optimizers(profile) for seed in seeds]
 
 
+# Range tests: SGD, Adam, and the two adaptive optimizers that fail at their Keras defaults,
+# each from 1e-7 to 10 over about half an epoch (full) or one epoch (elsewhere), with five
+# seeds in the full profile to see how far the suggestions move.
+RANGE_TEST_OPTIMIZERS = SMALL_SENSITIVITY_OPTIMIZERS
+RANGE_TEST_STEPS = {"full": 100, "small": 20}  # 192 and 20 batches make an epoch
+
+
+def range_tests(profile: str | None = None) -> list[Scenario]:
+    """A range test of each of ``RANGE_TEST_OPTIMIZERS``, seeds 0-4 (0-1 outside the full profile)."""
+    full = _is_full(profile)
+    steps = RANGE_TEST_STEPS["full" if full else "small"]
+    seeds = range(5) if full else range(2)
+    return [Scenario(f"{name} seed {seed}", RangeTestPlan(_experiment(name, 0.001, profile, seed=seed), steps=steps))
+            for name in RANGE_TEST_OPTIMIZERS for seed in seeds]
+
+
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,
-          "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep, "adaptive-repeats": adaptive_repeats}
+          "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep, "adaptive-repeats": adaptive_repeats,
+          "range-tests": range_tests}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:
@@ -223,8 +244,8 @@ def scenarios(group: str, profile: str | None = None) -> list[Scenario]:
     return GROUPS[group](profile)
 
 
-def groups_of(experiment: Experiment) -> list[str]:
-    """The groups (in the book's order) whose scenarios include ``experiment``."""
+def groups_of(experiment: Experiment | RangeTestPlan) -> list[str]:
+    """The groups (in the book's order) whose scenarios include ``experiment`` (or a plan)."""
     return [group for group in GROUPS if experiment in (s.experiment for s in scenarios(group, experiment.profile))]
 
 

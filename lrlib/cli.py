@@ -124,10 +124,16 @@ def format_table(group: str, chosen, results) -> str:
     def pair(loss, accuracy):
         return "-" if loss is None else f"{loss:.4f} / {accuracy:.4f}"
 
-    rows = [(s.name, s.experiment.label(), pair(s.article_test_loss, s.article_test_accuracy),
-             pair(r.test_loss, r.test_accuracy), r.outcome.kind)
+    def ours(record):
+        if hasattr(record, "test_accuracy"):
+            return pair(record.test_loss, record.test_accuracy), record.outcome.kind
+        suggested = ", ".join(f"{rule} {rate:.2g}" for rule, rate in record.test.suggestions().items())
+        return suggested, f"{len(record.test.rates)} steps"
+
+    rows = [(s.name, s.experiment.label(), pair(s.article_test_loss, s.article_test_accuracy), *ours(r))
             for s, r in zip(chosen, results)]
-    header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc", "outcome")
+    header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc (range test: rates)",
+              "outcome")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = [f"== {group} =="] + [" | ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *rows]]
     lines.insert(2, "-+-".join("-" * w for w in widths))

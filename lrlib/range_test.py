@@ -268,7 +268,8 @@ class RangeTestPlan:
         return hashlib.sha256(canonical.encode()).hexdigest()[:20]
 
     def label(self) -> str:
-        return f"range test {self.experiment.optimizer} {self.start:g} to {self.end:g}, seed {self.experiment.seed}"
+        return (f"range test {self.experiment.optimizer} {self.start:g} to {self.end:g} in {self.steps} steps, "
+                f"seed {self.experiment.seed}")
 
     @staticmethod
     def record_type() -> type:

@@ -86,17 +86,23 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
     return result
 
 
-def run_many(experiments: Iterable[Experiment], retrain: bool = False, verbose: bool = False,
-             description: str = "experiments", store: ResultStore | None = None) -> list[Result]:
-    """``run`` each experiment in turn, with a progress bar across the runs when any will train
-    (served results need none, and a book page shows no bar)."""
+def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False,
+             description: str = "experiments", store: ResultStore | None = None) -> list:
+    """``run`` each experiment in turn (``run_range_test`` for a range test's plan), with a
+    progress bar across the runs when any will train (served results need none, and a book
+    page shows no bar)."""
+    from .range_test import RangeTestPlan, run_range_test
+
     experiments = list(experiments)
     results = []
     trains = retrain or any(find_stored(e, searched=stores(store or user_store())) is None for e in experiments)
     with tqdm(total=len(experiments), desc=description, unit="run", disable=not trains) as bar:
         for experiment in experiments:
             bar.set_postfix_str(experiment.label())
-            results.append(run(experiment, retrain=retrain, verbose=verbose, store=store))
+            if isinstance(experiment, RangeTestPlan):
+                results.append(run_range_test(experiment, retrain=retrain, store=store))
+            else:
+                results.append(run(experiment, retrain=retrain, verbose=verbose, store=store))
             bar.update()
     return results
 

@@ -16,7 +16,7 @@ import traitlets
 
 from . import validation
 from .experiment import OPTIMIZERS, Experiment
-from .plots import plot_bands, plot_history, plot_loss_comparison
+from .plots import plot_bands, plot_history, plot_loss_comparison, plot_range_test
 from .report import band_width_table, scheme_winners
 from .results import Result
 from .training import run
@@ -354,6 +354,55 @@ class BandExplorer:
         widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
             columns={"width": "width (decades, at least)", "width_at_most": "at most"})
         _replace(self.output, fig, widths.round(4))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class RangeTestExplorer:
+    """A choice among stored range tests, a slider for the smoothing ``beta`` and a choice of
+    suggestion rule, redrawing the curve and the suggestions at once. ``records`` are
+    ``range_test.RangeTestRecord``s (e.g. from ``run_many`` over the ``range-tests`` group);
+    nothing trains."""
+
+    def __init__(self, records: Sequence, beta: float = 0.98):
+        from .range_test import SUGGESTIONS
+
+        if not records:
+            raise ValueError("Argument `records` must hold at least one range test. Received: records=[]")
+        style = {"description_width": "initial"}
+        self._records = {}
+        for record in records:  # plans that differ only in beta or the stop rule share a label
+            label = record.plan.label()
+            self._records[label if label not in self._records else f"{label} ({record.plan.key()[:6]})"] = record
+        self.test = widgets.Dropdown(options=list(self._records), description="range test", style=style,
+                                     layout=widgets.Layout(width="460px"))
+        self.beta = widgets.FloatSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
+                                        max=0.995, step=0.005, readout_format=".3f", description="smoothing beta",
+                                        style=style, layout=widgets.Layout(width="460px"))
+        self.rule = widgets.ToggleButtons(options=["all", *SUGGESTIONS], description="suggestion", style=style)
+        self.output = widgets.Output()
+        for control in (self.test, self.beta, self.rule):
+            control.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.test, self.beta, self.rule, self.output])
+        self._show()
+
+    @property
+    def current(self):
+        return self._records[self.test.value]
+
+    def suggestions(self) -> dict[str, float]:
+        """The chosen test's suggestions at the chosen smoothing (the chosen rule's, or every rule's)."""
+        found = self.current.test.suggestions(self.beta.value)
+        return found if self.rule.value == "all" else {self.rule.value: found[self.rule.value]}
+
+    def _show(self):
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        plot_range_test(self.current.test, ax=ax, rules=list(self.suggestions()), beta=self.beta.value)
+        ax.set_title(self.test.value)
+        _replace(self.output, fig, "".join(f"{rule}: {rate:.3g}\n" for rule, rate in self.suggestions().items()))
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -250,3 +250,46 @@ def test_plot_range_test_marks_each_suggestion_on_a_log_axis():
     assert ax.get_xscale() == "log" and labels[:2] == ["loss of each batch", "smoothed (beta=0.5)"]
     assert [label.split(":")[0] for label in labels[2:]] == list(rt.SUGGESTIONS)
     assert len(plots.plot_range_test(test, rules=["valley"]).lines) == 3
+
+
+def test_the_range_test_group_has_each_optimizer_with_five_seeds_in_full():
+    from lrlib import catalog, scenarios
+
+    full = scenarios("range-tests", "full")
+    assert len(full) == 5 * len(catalog.RANGE_TEST_OPTIMIZERS)
+    assert {s.experiment.steps for s in full} == {100} and {s.experiment.experiment.seed for s in full} == set(range(5))
+    quick = scenarios("range-tests", "quick")
+    assert {s.experiment.steps for s in quick} == {20} and len(quick) == 2 * len(catalog.RANGE_TEST_OPTIMIZERS)
+    assert catalog.groups_of(full[0].experiment) == ["range-tests"]
+
+
+def test_run_many_runs_range_tests_and_reproduce_prints_their_suggestions(isolated_results, capsys):
+    from lrlib import run_many
+    from lrlib.cli import main
+
+    records = run_many([plan(), plan(steps=5)])
+    assert all(isinstance(r, rt.RangeTestRecord) for r in records) and len(records[1].test.rates) <= 5
+    assert main(["reproduce", "--profile", "tiny", "--only", "range-tests", "--results-dir",
+                 str(isolated_results)]) == 0
+    out = capsys.readouterr().out
+    assert "== range-tests ==" in out and "valley" in out and "steps" in out
+
+
+def test_range_test_explorer_redraws_with_beta_and_rule():
+    from lrlib.widgets import RangeTestExplorer
+
+    losses = 2 - np.tanh(2 * (np.log10(RATES) + 3)) + np.random.default_rng(0).normal(0, 0.05, len(RATES))
+    test = rt.RangeTest(rates=tuple(RATES), losses=tuple(losses), beta=0.98, stop_reason="reached end=1",
+                        wall_time_s=1.0)
+    records = [rt.RangeTestRecord(plan(), test, {}), rt.RangeTestRecord(plan(steps=7), test, {})]
+    explorer = RangeTestExplorer(records, beta=0.0)
+    assert set(explorer.suggestions()) == set(rt.SUGGESTIONS)
+    shown = explorer.output.outputs
+    explorer.beta.value = 0.9
+    assert explorer.suggestions() == test.suggestions(0.9) and explorer.output.outputs != shown
+    explorer.rule.value = "valley"
+    assert list(explorer.suggestions()) == ["valley"] and "valley:" in explorer.output.outputs[-1]["text"]
+    explorer.test.value = explorer.test.options[1]
+    assert explorer.current is records[1]
+    with pytest.raises(ValueError, match="records=\\[\\]"):
+        RangeTestExplorer([])

@@ -70,10 +70,16 @@ def _curve(rates: Sequence[float], losses: Sequence[float]) -> tuple[np.ndarray,
     return rates[finite], losses[finite]
 
 
-def steepest(rates: Sequence[float], losses: Sequence[float]) -> float:
-    """The rate where the loss falls fastest against log-rate (the most negative slope)."""
+def steepest(rates: Sequence[float], losses: Sequence[float], skip_start: float = 0.1) -> float:
+    """The rate where the loss falls fastest against log-rate (the most negative slope), looked
+    for on the way down only: from past the first ``skip_start`` of the points (where a few
+    noisy batches can fake a steep slope) to the lowest loss (past it, a blow-up can dip again)."""
     rates, losses = _curve(rates, losses)
-    return float(rates[int(np.argmin(np.gradient(losses, np.log10(rates))))])
+    skip_start = validation.number("skip_start", skip_start, minimum=0.0, maximum=1.0, exclusive_maximum=True)
+    first = int(len(losses) * skip_start)
+    last = max(int(np.argmin(losses)), first + 1)
+    slopes = np.gradient(losses, np.log10(rates))[first:last + 1]
+    return float(rates[first + int(np.argmin(slopes))])
 
 
 def minimum_over_ten(rates: Sequence[float], losses: Sequence[float]) -> float:
@@ -82,20 +88,26 @@ def minimum_over_ten(rates: Sequence[float], losses: Sequence[float]) -> float:
     return float(rates[int(np.argmin(losses))] / 10)
 
 
-def valley(rates: Sequence[float], losses: Sequence[float]) -> float:
-    """The middle of the longest valley: the longest chain of ever-lower losses (not necessarily
-    adjacent), from where it starts to where it ends, and the rate halfway along it. A long,
-    steady descent is a safer place than one steep step."""
+def valley(rates: Sequence[float], losses: Sequence[float], fraction: float = 0.1) -> float:
+    """The middle of the valley the loss falls into: the last descent to the lowest loss, from
+    where the loss has fallen ``fraction`` of the way from its starting level (the median of the
+    first tenth of the points: a fresh network's first batches can sit above the plateau) to its
+    minimum, to where it first comes within ``fraction`` of that drop of the minimum; the
+    geometric middle of those two rates. A steady stretch of falling loss, not one steep step,
+    and not the plateau of rates too small to learn (a chain of ever-lower losses through a
+    slowly sinking plateau would put it there)."""
     rates, losses = _curve(rates, losses)
-    n = len(losses)
-    chain = np.ones(n, dtype=int)  # length of the longest falling chain ending at each point
-    first = np.arange(n)  # where that chain starts
-    for i in range(1, n):
-        for j in range(i):
-            if losses[j] > losses[i] and chain[j] + 1 > chain[i]:
-                chain[i], first[i] = chain[j] + 1, first[j]
-    end = int(np.argmax(chain))
-    return float(rates[(first[end] + end) // 2])
+    fraction = validation.number("fraction", fraction, minimum=0.0, maximum=0.5, exclusive_minimum=True)
+    lowest = int(np.argmin(losses))
+    level = float(np.median(losses[:max(len(losses) // 10, 1)]))
+    drop = level - losses[lowest]
+    if drop <= 0:
+        raise ValueError("Argument `losses` must fall below its starting level somewhere to have a valley. "
+                         f"Received: losses from {level:.4g}, never lower")
+    above = np.flatnonzero(losses[:lowest + 1] > level - fraction * drop)
+    start = int(above[-1]) + 1 if len(above) else 0
+    end = start + int(np.argmax(losses[start:lowest + 1] <= losses[lowest] + fraction * drop))
+    return float(np.sqrt(rates[start] * rates[end]))
 
 
 SUGGESTIONS: dict[str, Callable[[Sequence[float], Sequence[float]], float]] = {

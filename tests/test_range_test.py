@@ -64,18 +64,37 @@ def test_steepest_finds_the_fastest_fall_against_log_rate():
     assert rt.steepest(RATES, losses) == pytest.approx(1e-3)
 
 
+def test_steepest_ignores_a_noisy_start_and_whatever_follows_the_minimum():
+    losses = 2 - np.tanh(2 * (np.log10(RATES) + 3))
+    losses[:3] = [2.9, 2.2, 2.5]  # two noisy first batches: the steepest slope of the whole curve
+    losses[-10:] = np.linspace(5.0, 1.5, 10)  # after the minimum, a blow-up that dips again
+    assert rt.steepest(RATES, losses) == pytest.approx(1e-3)
+    assert rt.steepest(RATES, losses, skip_start=0.0) == pytest.approx(RATES[0])
+    with pytest.raises(ValueError, match="skip_start=1.5"):
+        rt.steepest(RATES, losses, skip_start=1.5)
+
+
 def test_minimum_over_ten_is_a_tenth_of_the_lowest_loss():
     losses = (np.log10(RATES) + 1) ** 2  # lowest at 0.1
     assert rt.minimum_over_ten(RATES, losses) == pytest.approx(1e-2)
 
 
-def test_valley_is_the_middle_of_the_longest_fall_despite_a_steeper_short_one():
-    losses = np.full(61, 2.0)  # below where the valley starts, so no chain runs from here into it
-    losses[5:8] = [1.9, 1.0, 1.95]  # a short, steep dip
-    losses[20:51] = np.linspace(2.8, 0.5, 31)  # the long valley, points 20 to 50
+def test_valley_is_the_middle_of_the_last_descent_despite_a_steeper_short_dip():
+    losses = np.full(61, 2.3)
+    losses[8:11] = [1.9, 1.0, 1.95]  # a short, steep dip on the plateau
+    losses[20:51] = np.linspace(2.3, 0.3, 31)  # the descent, points 20 to 50
     losses[51:] = np.linspace(1.0, 5.0, 10)
+    # A tenth of the 2.0 drop is done at point 23, all but a tenth at point 47: the middle is 35.
     assert rt.valley(RATES, losses) == pytest.approx(RATES[35])
-    assert rt.steepest(RATES, losses) == pytest.approx(RATES[5])  # the rules disagree here
+    assert rt.steepest(RATES, losses) == pytest.approx(RATES[8])  # the rules disagree here
+    sinking = np.linspace(2.30, 2.25, 61)  # a plateau that sinks slowly, then the descent
+    sinking[40:51] = np.linspace(2.2, 0.2, 11)
+    assert RATES[40] <= rt.valley(RATES, sinking) <= RATES[50]
+    spiked = losses.copy()
+    spiked[0] = 4.0  # a fresh network's first batch above the plateau does not move the valley
+    assert rt.valley(RATES, spiked) == pytest.approx(RATES[35])
+    with pytest.raises(ValueError, match="never lower"):
+        rt.valley(RATES, np.concatenate([np.full(10, 1.0), np.linspace(1.0, 2.0, 51)]))
 
 
 def test_suggestion_rules_need_a_curve_and_a_known_name():

@@ -335,14 +335,15 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     ``lrlib.run`` stores results: the user's store, never the book's; nothing trains with
     ``$LRLIB_STORED_ONLY=1``). Uses the training part of the profile's images, shuffled with
     the plan's seed; the validation part stays unseen, as in training."""
-    from .results import find_stored, stores, user_store
-    from .training import MissingResultError, compiled_model, profile_data, provenance, split_sizes, stored_only
+    from .results import stores, user_store
+    from .training import (MissingResultError, compiled_model, find_stored_for_training, profile_data, provenance,
+                           split_sizes, stored_only)
 
     if not isinstance(plan, RangeTestPlan):
         raise TypeError(f"Argument `plan` must be an lrlib RangeTestPlan. Received: plan={plan!r}")
     store = store or user_store()
     if not retrain:
-        stored = find_stored(plan, searched=stores(store))
+        stored = find_stored_for_training(plan, stores(store))
         if stored is not None:
             return stored
     if stored_only():

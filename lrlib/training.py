@@ -64,15 +64,11 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
     if not isinstance(experiment, Experiment):
         raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
     store = store or user_store()
-    forbidden = stored_only()
-    searched = stores(store)
     if not retrain:
-        stored = find_stored(experiment, searched=searched)
-        if stored is None and not forbidden:  # then the data is needed anyway, to train
-            stored = find_stored(experiment, profile_data(experiment.profile).fingerprint, searched)
+        stored = find_stored_for_training(experiment, stores(store))
         if stored is not None:
             return stored
-    if forbidden:
+    if stored_only():
         raise MissingResultError(experiment)
     check_fits_data(experiment)  # before the folder check: a bad argument is the first thing to report
     store.check_writable(experiment.profile)
@@ -84,6 +80,16 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
                       f"({type(error).__name__}: {error}); it is returned unsaved. Keep it with "
                       "lrlib.ResultStore(folder).save(result).", ResultNotSavedWarning, stacklevel=2)
     return result
+
+
+def find_stored_for_training(spec, searched: list[ResultStore]):
+    """The stored record of ``spec`` (an experiment or a range test's plan) made on the real
+    MNIST, else one made on exactly the data this machine would train on (unless
+    ``$LRLIB_STORED_ONLY`` forbids training: then no data is loaded); ``None`` if neither."""
+    stored = find_stored(spec, searched=searched)
+    if stored is None and not stored_only():  # then the data is needed anyway, to train
+        stored = find_stored(spec, profile_data(spec.profile).fingerprint, searched)
+    return stored
 
 
 def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False,

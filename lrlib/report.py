@@ -306,3 +306,21 @@ def test_images(result: Result) -> int:
     from .profiles import get_profile
 
     return get_profile(result.experiment.profile).n_test or MNIST_TEST_IMAGES
+
+
+def suggestion_table(records: Sequence, beta: float | None = None):
+    """For each optimizer of ``records`` (range tests, ``range_test.RangeTestRecord``, typically
+    one per seed) and each suggestion rule: the median suggestion, the lowest and highest, and
+    how far apart those are in decades, as a ``pandas.DataFrame`` indexed by optimizer and rule."""
+    import pandas as pd
+
+    if not records:
+        raise ValueError("Argument `records` must hold at least one range test. Received: records=[]")
+    found: dict[tuple[str, str], list[float]] = {}
+    for record in records:
+        for rule, rate in record.test.suggestions(beta).items():
+            found.setdefault((record.plan.experiment.optimizer, rule), []).append(rate)
+    rows = [{"optimizer": optimizer, "rule": rule, "tests": len(rates), "median": float(np.median(rates)),
+             "lowest": min(rates), "highest": max(rates), "spread (decades)": float(np.log10(max(rates) / min(rates)))}
+            for (optimizer, rule), rates in found.items()]
+    return pd.DataFrame(rows).set_index(["optimizer", "rule"])

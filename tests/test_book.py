@@ -72,7 +72,8 @@ def test_search_index_covers_the_chapters(built_book):
     assert "learning" in index and json.dumps("book/03_too_large")[1:-1] in index
 
 
-@pytest.mark.parametrize("chapter", ["11_how_adaptive_optimizers_adapt", "12_optimizers_at_their_defaults"])
+@pytest.mark.parametrize("chapter", ["11_how_adaptive_optimizers_adapt", "12_optimizers_at_their_defaults",
+                                     "14_the_range_test"])
 def test_new_chapters_have_objectives_exercises_and_hidden_solutions(built_book, chapter):
     page = (built_book / "book" / f"{chapter}.html").read_text()
     assert "Learning objectives" in page and "Key takeaways" in page
@@ -86,3 +87,12 @@ def test_the_adadelta_numbers_are_the_stored_ones(built_book):
     page = (built_book / "book" / "12_optimizers_at_their_defaults.html").read_text()
     for name in ("adadelta default", "adadelta paper"):
         assert f"{find_stored(scenario('adaptive-defaults', name, 'full').experiment).test_accuracy:.4f}" in page
+
+
+def test_the_range_test_chapter_quotes_the_stored_suggestions(built_book):
+    from lrlib import report, run_many, scenarios
+
+    table = report.suggestion_table(run_many([s.experiment for s in scenarios("range-tests", "full")]))
+    page = (built_book / "book" / "14_the_range_test.html").read_text()
+    for name, rows in table.groupby(level="optimizer"):
+        assert f"{rows['median'].min():.2g} to {rows['median'].max():.2g}" in page, name

@@ -312,3 +312,23 @@ def test_range_test_explorer_redraws_with_beta_and_rule():
     assert explorer.current is records[1]
     with pytest.raises(ValueError, match="records=\\[\\]"):
         RangeTestExplorer([])
+
+
+def test_suggestion_table_summarises_each_optimizer_and_rule_over_seeds():
+    from lrlib import report
+
+    def record(optimizer, shift, seed):
+        from lrlib import Experiment
+
+        losses = 2 - np.tanh(2 * (np.log10(RATES) + 3 - shift))  # steepest at 10**(shift - 3)
+        test = rt.RangeTest(rates=tuple(RATES), losses=tuple(losses), beta=0.0, stop_reason="", wall_time_s=1.0)
+        return rt.RangeTestRecord(rt.RangeTestPlan(Experiment(optimizer, 0.1, seed=seed, profile="tiny")), test, {})
+
+    table = report.suggestion_table([record("adam", 0.0, 0), record("adam", 1.0, 1), record("sgd", 2.0, 0)])
+    adam = table.loc[("adam", "steepest")]
+    assert adam["tests"] == 2 and adam["lowest"] == pytest.approx(1e-3) and adam["highest"] == pytest.approx(1e-2)
+    assert adam["spread (decades)"] == pytest.approx(1.0) and adam["median"] == pytest.approx(0.0055)
+    assert table.loc[("sgd", "steepest"), "spread (decades)"] == 0.0
+    assert set(table.index.get_level_values("rule")) == set(rt.SUGGESTIONS)
+    with pytest.raises(ValueError, match="records=\\[\\]"):
+        report.suggestion_table([])

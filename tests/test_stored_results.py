@@ -33,17 +33,30 @@ def test_every_full_profile_result_the_book_uses_is_committed(group):
     assert not missing, f"run: python -m lrlib reproduce --profile full --only {group} (missing {missing})"
 
 
+def stored_spec(path, data):
+    """The spec a stored file describes: a range test's plan, or a result's experiment."""
+    from lrlib.range_test import RangeTestPlan
+
+    if path.name.startswith("range-test-"):
+        plan = RangeTestPlan.from_dict(data["plan"])
+        assert path.stem == f"range-test-{plan.key()}" and data["test"]["wall_time_s"] > 0
+        return plan
+    experiment = lrlib.Experiment.from_dict(data["experiment"])
+    assert path.stem == experiment.key() and data["wall_time_s"] > 0
+    return experiment
+
+
 def test_results_record_how_they_were_made():
     for path in sorted((PACKAGED_RESULTS / "full").glob("*.json")):
         data = json.loads(path.read_text())
-        assert path.stem == lrlib.Experiment.from_dict(data["experiment"]).key()
-        assert data["experiment"]["profile"] == "full" and data["wall_time_s"] > 0
+        spec = stored_spec(path, data)
+        assert spec.profile == "full"
         provenance = data["provenance"]
         for field in ("lrlib", "tensorflow", "keras", "device", "data_source", "date"):
             assert provenance[field]
         assert provenance["data_fingerprint"] == MNIST_FINGERPRINT, "full results must come from the real MNIST"
         assert "/" not in provenance["data_source"], "no local folders in what the book shows"
-        assert STORE.load(lrlib.Experiment.from_dict(data["experiment"])) is not None  # valid on read
+        assert STORE.load(spec) is not None  # valid on read
 
 
 def test_only_real_mnist_results_are_committed():
@@ -64,3 +77,14 @@ def test_fixed_rate_results_fall_in_the_expected_bands(name, low, high):
     result = STORE.load(scenario("fixed-lr", name, "full").experiment)
     assert low <= result.test_accuracy <= high
     assert result.epochs_run == 25
+
+
+def test_the_range_test_chapters_claims_hold_on_every_stored_test():
+    from lrlib.range_test import RangeTestRecord
+
+    for s in scenarios("range-tests", "full"):
+        record = STORE.load(s.experiment)
+        assert isinstance(record, RangeTestRecord) and record.data_fingerprint == MNIST_FINGERPRINT
+        suggested = record.test.suggestions()
+        assert max(suggested, key=suggested.get) == "steepest", s.name  # "steepest always suggests the highest"
+        assert record.test.disagreement() < 1.0, s.name  # "within a decade of each other"

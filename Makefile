@@ -43,6 +43,7 @@ lab: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/schedule_overhead.py
+	$(BIN)/python benchmarks/range_test_cost.py
 
 clean:
 	rm -rf _build

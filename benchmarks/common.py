@@ -27,10 +27,10 @@ def training_images(experiment: lrlib.Experiment) -> float:
     return n * (1 - experiment.validation_split) * experiment.effective_epochs
 
 
-def parse_arguments(description: str) -> argparse.Namespace:
+def parse_arguments(description: str, profile: str = "quick", rounds: int = 5) -> argparse.Namespace:
     """The options every benchmark takes: profile, epochs per run, alternating rounds."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
+    parser.add_argument("--profile", default=profile, choices=sorted(lrlib.PROFILES))
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=rounds)
     return parser.parse_args()

@@ -78,6 +78,16 @@ def test_colab_ready_and_interactive(path):
     assert notebook["cells"][0]["cell_type"] == "markdown" and source(notebook["cells"][0]).startswith("# ")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_lrlib_is_imported_before_keras_or_tensorflow(path):
+    # lrlib imports TensorFlow with its start-up log lines silenced; imported first, Keras would
+    # print them to the kernel's stderr, which the book build reports as a warning.
+    text = "\n".join(source(cell) for cell in code_cells(load(path)))
+    framework = re.search(r"^(import|from) (keras|tensorflow)\b", text, re.M)
+    ours = re.search(r"^(import|from) lrlib\b", text, re.M)
+    assert framework is None or (ours is not None and ours.start() < framework.start())
+
+
 def with_expected_outputs(path, destination):
     """A copy of the notebook whose checked cells carry the output they must reproduce."""
     notebook = load(path)

@@ -88,26 +88,32 @@ def minimum_over_ten(rates: Sequence[float], losses: Sequence[float]) -> float:
     return float(rates[int(np.argmin(losses))] / 10)
 
 
-def valley(rates: Sequence[float], losses: Sequence[float], fraction: float = 0.1) -> float:
-    """The middle of the valley the loss falls into: the last descent to the lowest loss, from
-    where the loss has fallen ``fraction`` of the way from its starting level (the median of the
-    first tenth of the points: a fresh network's first batches can sit above the plateau) to its
-    minimum, to where it first comes within ``fraction`` of that drop of the minimum; the
-    geometric middle of those two rates. A steady stretch of falling loss, not one steep step,
-    and not the plateau of rates too small to learn (a chain of ever-lower losses through a
-    slowly sinking plateau would put it there)."""
+def descent(rates: Sequence[float], losses: Sequence[float], fraction: float = 0.1) -> tuple[float, float]:
+    """Where the last descent to the lowest loss runs: from the rate where the loss has fallen
+    ``fraction`` of the way from its starting level (the median of the first tenth of the
+    points: a fresh network's first batches can sit above the plateau) to its minimum, to the
+    rate where it first comes within ``fraction`` of that drop of the minimum. Smith (2017)
+    takes a cyclical rate's bounds from this stretch."""
     rates, losses = _curve(rates, losses)
     fraction = validation.number("fraction", fraction, minimum=0.0, maximum=0.5, exclusive_minimum=True)
     lowest = int(np.argmin(losses))
     level = float(np.median(losses[:max(len(losses) // 10, 1)]))
     drop = level - losses[lowest]
     if drop <= 0:
-        raise ValueError("Argument `losses` must fall below its starting level somewhere to have a valley. "
+        raise ValueError("Argument `losses` must fall below its starting level somewhere to have a descent. "
                          f"Received: losses from {level:.4g}, never lower")
     above = np.flatnonzero(losses[:lowest + 1] > level - fraction * drop)
     start = int(above[-1]) + 1 if len(above) else 0
     end = start + int(np.argmax(losses[start:lowest + 1] <= losses[lowest] + fraction * drop))
-    return float(np.sqrt(rates[start] * rates[end]))
+    return float(rates[start]), float(rates[end])
+
+
+def valley(rates: Sequence[float], losses: Sequence[float], fraction: float = 0.1) -> float:
+    """The middle of the valley the loss falls into: the geometric middle of ``descent``. A
+    steady stretch of falling loss, not one steep step, and not the plateau of rates too small
+    to learn (a chain of ever-lower losses through a slowly sinking plateau would put it there)."""
+    low, high = descent(rates, losses, fraction)
+    return float(np.sqrt(low * high))
 
 
 SUGGESTIONS: dict[str, Callable[[Sequence[float], Sequence[float]], float]] = {
@@ -143,6 +149,11 @@ class RangeTest:
     def suggestions(self, beta: float | None = None) -> dict[str, float]:
         """Every rule's suggestion."""
         return {rule: self.suggestion(rule, beta) for rule in SUGGESTIONS}
+
+    def cycle_bounds(self, beta: float | None = None) -> tuple[float, float]:
+        """Bounds for a cyclical rate (``schedules.triangular`` and kin): where the smoothed
+        loss starts to fall and where it stops (``descent``)."""
+        return descent(self.rates, smooth(self.losses, self.beta if beta is None else beta))
 
     def disagreement(self, beta: float | None = None) -> float:
         """How far apart the suggestions are, in decades. Over 1, treat each with suspicion."""

@@ -7,8 +7,9 @@ training in graph (``schedule.keras()``). Nothing is stored between calls: the r
 the same whether or not the schedule saw steps 0..k-1, so a resumed run gets the rates of an
 uninterrupted one.
 
-Epoch-based schedules (``linear_decay``, ``step_decay``, ``time_decay``, ``exponential_decay``)
-change once per epoch, like the article's per-epoch callbacks: epoch = floor(step /
+Cyclical schedules (``triangular``, ``triangular2``, ``exp_range``) and ``one_cycle`` count in
+steps, as their papers do. Epoch-based schedules (``linear_decay``, ``step_decay``,
+``time_decay``, ``exponential_decay``) change once per epoch, like the article's per-epoch callbacks: epoch = floor(step /
 steps_per_epoch). Leave ``steps_per_epoch`` unset to have ``lrlib.run`` fill it in from the data.
 
 Example:
@@ -29,7 +30,31 @@ import numpy as np
 
 from . import validation
 
-EPOCH_BASED = ("linear_decay", "step_decay", "time_decay", "exponential_decay")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """Everything lrlib knows about one kind of schedule, in one place."""
+
+    formula: Callable  # formula(step, xp, **arguments) with xp NumPy or keras.ops
+    constructor: Callable  # the public function that checks the arguments and makes the Schedule
+    epoch_based: bool  # changes once per epoch, so it needs steps_per_epoch
+
+
+_KINDS: dict[str, _Kind] = {}
+
+
+def _kind(name: str, formula: Callable, epoch_based: bool = False) -> Callable:
+    """Register the decorated constructor as the maker of schedules of kind ``name``."""
+    def register(constructor: Callable) -> Callable:
+        _KINDS[name] = _Kind(formula, constructor, epoch_based)
+        return constructor
+    return register
+
+
+def kinds() -> list[str]:
+    """Every kind of schedule, e.g. ``"step_decay"``."""
+    return list(_KINDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,12 +80,12 @@ class Schedule:
         return np.asarray(self._evaluate(np.asarray(steps, dtype="float64"), np), dtype="float64")
 
     def _evaluate(self, step, xp):
-        return _FORMULAS[self.kind](step, xp, **self.args)
+        return _KINDS[self.kind].formula(step, xp, **self.args)
 
     def with_steps_per_epoch(self, steps_per_epoch: int) -> Schedule:
         """This schedule with every unset ``steps_per_epoch`` (also inside joins) filled in."""
         arguments = dict(self.arguments)
-        if self.kind in EPOCH_BASED and arguments.get("steps_per_epoch") is None:
+        if _KINDS[self.kind].epoch_based and arguments.get("steps_per_epoch") is None:
             arguments["steps_per_epoch"] = _positive_int("steps_per_epoch", steps_per_epoch)
         if self.kind == "join":
             arguments["schedules"] = tuple(s.with_steps_per_epoch(steps_per_epoch) for s in arguments["schedules"])
@@ -70,7 +95,7 @@ class Schedule:
     def needs_steps_per_epoch(self) -> bool:
         if self.kind == "join":
             return any(s.needs_steps_per_epoch for s in self.args["schedules"])
-        return self.kind in EPOCH_BASED and self.args.get("steps_per_epoch") is None
+        return _KINDS[self.kind].epoch_based and self.args.get("steps_per_epoch") is None
 
     def to_config(self) -> dict[str, Any]:
         """A JSON-ready dict; ``from_config`` inverts it."""
@@ -84,11 +109,11 @@ class Schedule:
     def from_config(cls, config: dict[str, Any]) -> Schedule:
         config = dict(config)
         kind = config.pop("kind", None)
-        if kind not in _CONSTRUCTORS:
-            raise ValueError(f"Argument `kind` must be one of {sorted(_CONSTRUCTORS)}. Received: kind={kind!r}")
+        if kind not in _KINDS:
+            raise ValueError(f"Argument `kind` must be one of {sorted(_KINDS)}. Received: kind={kind!r}")
         if kind == "join":
             config["schedules"] = [cls.from_config(c) for c in config["schedules"]]
-        return _CONSTRUCTORS[kind](**config)
+        return _KINDS[kind].constructor(**config)
 
     def keras(self) -> KerasSchedule:
         """This schedule as a serializable ``keras.optimizers.schedules.LearningRateSchedule``."""
@@ -115,7 +140,9 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.schedule = Schedule.from_config(schedule)
 
     def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
+        # In float64: a rate far below its peak (the end of one-cycle, gamma ** step) would lose
+        # digits in float32 arithmetic; only the result is float32, like the optimizer's rate.
+        step = keras.ops.cast(step, "float64")
         return keras.ops.cast(self.schedule._evaluate(step, keras.ops), "float32")
 
     def get_config(self) -> dict[str, Any]:
@@ -167,6 +194,7 @@ def _constant(step, xp, rate):
     return step * 0.0 + rate
 
 
+@_kind("constant", _constant)
 def constant(rate: float) -> Schedule:
     """lr(step) = rate."""
     return _make("constant", rate=_rate("rate", rate))
@@ -177,6 +205,7 @@ def _linear_decay(step, xp, initial_rate, final_rate, decay_epochs, steps_per_ep
     return initial_rate + (final_rate - initial_rate) * fraction
 
 
+@_kind("linear_decay", _linear_decay, epoch_based=True)
 def linear_decay(initial_rate: float, final_rate: float, decay_epochs: int,
                  steps_per_epoch: int | None = None) -> Schedule:
     """Epoch-based linear decay (Lau, 2017): from ``initial_rate`` in epoch 0 down to
@@ -195,6 +224,7 @@ def _step_decay(step, xp, initial_rate, drop_factor, epochs_per_drop, steps_per_
     return initial_rate * xp.power(drop_factor, drops)
 
 
+@_kind("step_decay", _step_decay, epoch_based=True)
 def step_decay(initial_rate: float, drop_factor: float, epochs_per_drop: int,
                steps_per_epoch: int | None = None) -> Schedule:
     """Epoch-based step decay: multiply the rate by ``drop_factor`` every ``epochs_per_drop``
@@ -213,6 +243,7 @@ def _time_decay(step, xp, initial_rate, decay_rate, steps_per_epoch):
     return initial_rate / (1.0 + decay_rate * _epoch(step, xp, steps_per_epoch))
 
 
+@_kind("time_decay", _time_decay, epoch_based=True)
 def time_decay(initial_rate: float, decay_rate: float, steps_per_epoch: int | None = None) -> Schedule:
     """Epoch-based time (inverse-time) decay: slow at first relative to exponential decay.
 
@@ -226,6 +257,7 @@ def _exponential_decay(step, xp, initial_rate, decay_rate, steps_per_epoch):
     return initial_rate * xp.exp(-decay_rate * _epoch(step, xp, steps_per_epoch))
 
 
+@_kind("exponential_decay", _exponential_decay, epoch_based=True)
 def exponential_decay(initial_rate: float, decay_rate: float, steps_per_epoch: int | None = None) -> Schedule:
     """Epoch-based exponential decay: the rate shrinks by the same factor every epoch.
 
@@ -242,6 +274,7 @@ def _piecewise_constant(step, xp, boundaries, values):
     return rate
 
 
+@_kind("piecewise_constant", _piecewise_constant)
 def piecewise_constant(boundaries: Sequence[int], values: Sequence[float]) -> Schedule:
     """``values[i]`` for steps in [boundaries[i-1], boundaries[i]); one more value than boundaries."""
     if len(values) != len(boundaries) + 1:
@@ -257,6 +290,7 @@ def _polynomial_decay(step, xp, initial_rate, final_rate, decay_steps, power):
     return (initial_rate - final_rate) * xp.power(1.0 - fraction, power) + final_rate
 
 
+@_kind("polynomial_decay", _polynomial_decay)
 def polynomial_decay(initial_rate: float, final_rate: float, decay_steps: int, power: float = 1.0) -> Schedule:
     """lr = (initial - final) * (1 - min(step / decay_steps, 1)) ** power + final."""
     initial_rate, final_rate = _decay_bounds(initial_rate, final_rate)
@@ -269,6 +303,7 @@ def _cosine_decay(step, xp, initial_rate, final_rate, decay_steps):
     return final_rate + 0.5 * (initial_rate - final_rate) * (1.0 + xp.cos(math.pi * fraction))
 
 
+@_kind("cosine_decay", _cosine_decay)
 def cosine_decay(initial_rate: float, decay_steps: int, final_rate: float = 0.0) -> Schedule:
     """Half a cosine from ``initial_rate`` down to ``final_rate`` over ``decay_steps``, then constant.
 
@@ -284,6 +319,7 @@ def _linear_warmup(step, xp, peak_rate, warmup_steps, start_rate):
     return start_rate + (peak_rate - start_rate) * fraction
 
 
+@_kind("linear_warmup", _linear_warmup)
 def linear_warmup(peak_rate: float, warmup_steps: int, start_rate: float = 0.0) -> Schedule:
     """A straight rise from ``start_rate`` to ``peak_rate`` over ``warmup_steps``, then constant."""
     peak_rate = _rate("peak_rate", peak_rate)
@@ -303,6 +339,7 @@ def _join(step, xp, schedules, boundaries):
     return rate
 
 
+@_kind("join", _join)
 def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     """Run ``schedules[i]`` from ``boundaries[i-1]`` (in steps) on, restarting its step at 0 there.
 
@@ -317,15 +354,120 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
     return _make("join", schedules=schedules, boundaries=_boundaries(boundaries))
 
 
-_FORMULAS: dict[str, Callable] = {
-    "constant": _constant, "linear_decay": _linear_decay, "step_decay": _step_decay, "time_decay": _time_decay,
-    "exponential_decay": _exponential_decay, "piecewise_constant": _piecewise_constant,
-    "polynomial_decay": _polynomial_decay, "cosine_decay": _cosine_decay, "linear_warmup": _linear_warmup,
-    "join": _join,
-}
-_CONSTRUCTORS = {
-    "constant": constant, "linear_decay": linear_decay, "step_decay": step_decay, "time_decay": time_decay,
-    "exponential_decay": exponential_decay, "piecewise_constant": piecewise_constant,
-    "polynomial_decay": polynomial_decay, "cosine_decay": cosine_decay, "linear_warmup": linear_warmup,
-    "join": join,
-}
+# --- cyclical schedules (Smith 2017) and one-cycle (Smith & Topin 2017) -----------------------
+
+def _cycle_bounds(base_rate: Any, max_rate: Any) -> tuple[float, float]:
+    """A cycle's low and high rates: positive, and the low one not above the high one."""
+    max_rate = _rate("max_rate", max_rate)
+    return validation.not_above("base_rate", _rate("base_rate", base_rate), "max_rate", max_rate), max_rate
+
+
+def _triangle(step, xp, step_size):
+    """The cycle number (from 1) and the triangle wave 1 - |x|: 0 at the start of each cycle,
+    1 after ``step_size`` steps, 0 again after ``2 * step_size``."""
+    cycle = xp.floor(1.0 + step / (2.0 * step_size))
+    return cycle, xp.maximum(0.0, 1.0 - xp.abs(step / step_size - 2.0 * cycle + 1.0))
+
+
+def _triangular(step, xp, base_rate, max_rate, step_size):
+    _, wave = _triangle(step, xp, step_size)
+    return base_rate + (max_rate - base_rate) * wave
+
+
+@_kind("triangular", _triangular)
+def triangular(base_rate: float, max_rate: float, step_size: int) -> Schedule:
+    """Smith's (2017) triangular cyclical rate: up from ``base_rate`` to ``max_rate`` in
+    ``step_size`` steps, down again in as many, and over (a cycle is ``2 * step_size`` steps;
+    the step counts from 0, as in the reference code).
+
+    cycle = floor(1 + step / (2 step_size)),  x = |step / step_size - 2 cycle + 1|
+    lr = base + (max - base) * max(0, 1 - x)
+    """
+    base_rate, max_rate = _cycle_bounds(base_rate, max_rate)
+    return _make("triangular", base_rate=base_rate, max_rate=max_rate, step_size=_positive_int("step_size", step_size))
+
+
+def _triangular2(step, xp, base_rate, max_rate, step_size):
+    cycle, wave = _triangle(step, xp, step_size)
+    return base_rate + (max_rate - base_rate) * wave / xp.power(2.0, cycle - 1.0)
+
+
+@_kind("triangular2", _triangular2)
+def triangular2(base_rate: float, max_rate: float, step_size: int) -> Schedule:
+    """``triangular`` with the height of the triangle halved after every cycle.
+
+    lr = base + (max - base) * max(0, 1 - x) / 2 ** (cycle - 1)
+    """
+    base_rate, max_rate = _cycle_bounds(base_rate, max_rate)
+    return _make("triangular2", base_rate=base_rate, max_rate=max_rate, step_size=_positive_int("step_size", step_size))
+
+
+def _exp_range(step, xp, base_rate, max_rate, step_size, gamma):
+    _, wave = _triangle(step, xp, step_size)
+    return base_rate + (max_rate - base_rate) * wave * xp.power(gamma, step)
+
+
+@_kind("exp_range", _exp_range)
+def exp_range(base_rate: float, max_rate: float, step_size: int, gamma: float) -> Schedule:
+    """``triangular`` with the height of the triangle shrunk by ``gamma`` at every step (per
+    iteration, as Smith's reference code applies it, not per cycle: gamma is close to 1,
+    e.g. 0.99994).
+
+    lr = base + (max - base) * max(0, 1 - x) * gamma ** step
+    """
+    base_rate, max_rate = _cycle_bounds(base_rate, max_rate)
+    gamma = validation.number("gamma", gamma, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+    return _make("exp_range", base_rate=base_rate, max_rate=max_rate, step_size=_positive_int("step_size", step_size),
+                 gamma=gamma)
+
+
+ONE_CYCLE_SHAPES = ("cosine", "linear")
+
+
+def _one_cycle(step, xp, peak_rate, total_steps, warmup_fraction, start_divisor, final_divisor, shape):
+    peak_step = _one_cycle_peak(total_steps, warmup_fraction)
+    start, final = peak_rate / start_divisor, peak_rate / final_divisor
+    rising = xp.minimum(step / peak_step, 1.0)
+    falling = xp.clip((step - peak_step) / (total_steps - 1 - peak_step), 0.0, 1.0)
+    if shape == "cosine":
+        done, left = (1.0 - xp.cos(math.pi * rising)) / 2.0, (1.0 + xp.cos(math.pi * falling)) / 2.0
+    else:
+        done, left = rising, 1.0 - falling
+    # The anneal is written from the final rate up, so that its small end keeps float32 precision.
+    return xp.where(step < peak_step, start + (peak_rate - start) * done, final + (peak_rate - final) * left)
+
+
+def _one_cycle_peak(total_steps: int, warmup_fraction: float) -> int:
+    """The step at which one-cycle reaches its peak: a fraction of the way to the last step,
+    at least 1 and at most the one before the last."""
+    return min(max(round(warmup_fraction * (total_steps - 1)), 1), total_steps - 2)
+
+
+@_kind("one_cycle", _one_cycle)
+def one_cycle(peak_rate: float, total_steps: int, warmup_fraction: float = 0.3, start_divisor: float = 25.0,
+              final_divisor: float = 1e4, shape: str = "cosine") -> Schedule:
+    """One-cycle (Smith & Topin 2017): one warm-up from ``peak_rate / start_divisor`` to
+    ``peak_rate`` at step p = round(warmup_fraction * (total_steps - 1)), then one anneal down to
+    ``peak_rate / final_divisor`` at the last step, ``total_steps - 1`` (far below the start);
+    constant after it. Both halves follow ``shape``: with t the fraction of a half done,
+    cosine moves by (1 - cos(pi t)) / 2, linear by t.
+
+    lr = start + (peak - start) * shape(step / p)                           for step < p
+    lr = final + (peak - final) * (1 - shape((step - p) / (total_steps - 1 - p)))   from p on
+
+    The defaults of others differ: PyTorch's ``OneCycleLR`` starts at peak/25 and ends at
+    (peak/25)/1e4 = peak/2.5e5 with 30 % warm-up (``final_divisor=2.5e5``); fastai's
+    ``fit_one_cycle`` starts at peak/25 and ends at peak/1e5 with 25 % warm-up
+    (``final_divisor=1e5, warmup_fraction=0.25``); both anneal along a cosine.
+    """
+    peak_rate = _rate("peak_rate", peak_rate)
+    total_steps = validation.integer("total_steps", total_steps, minimum=3)
+    warmup_fraction = validation.number("warmup_fraction", warmup_fraction, minimum=0.0, maximum=1.0,
+                                        exclusive_minimum=True, exclusive_maximum=True)
+    start_divisor = validation.number("start_divisor", start_divisor, minimum=1.0)
+    final_divisor = validation.number("final_divisor", final_divisor, minimum=1.0)
+    _rate("peak_rate / final_divisor", peak_rate / final_divisor)  # the final rate must stay a float32 rate
+    if shape not in ONE_CYCLE_SHAPES:
+        raise ValueError(f"Argument `shape` must be one of {ONE_CYCLE_SHAPES}. Received: shape={shape!r}")
+    return _make("one_cycle", peak_rate=peak_rate, total_steps=total_steps, warmup_fraction=warmup_fraction,
+                 start_divisor=start_divisor, final_divisor=final_divisor, shape=shape)

@@ -93,6 +93,10 @@ def test_valley_is_the_middle_of_the_last_descent_despite_a_steeper_short_dip():
     spiked = losses.copy()
     spiked[0] = 4.0  # a fresh network's first batch above the plateau does not move the valley
     assert rt.valley(RATES, spiked) == pytest.approx(RATES[35])
+    low, high = rt.descent(RATES, losses)
+    assert (low, high) == (pytest.approx(RATES[23]), pytest.approx(RATES[47]))
+    test = rt.RangeTest(rates=tuple(RATES), losses=tuple(losses), beta=0.0, stop_reason="", wall_time_s=1.0)
+    assert test.cycle_bounds() == (low, high)
     with pytest.raises(ValueError, match="never lower"):
         rt.valley(RATES, np.concatenate([np.full(10, 1.0), np.linspace(1.0, 2.0, 51)]))
 

@@ -37,7 +37,30 @@ REFERENCE = {
                lambda t: 0.01 + 0.09 * min(t, 500) / 500),
     "warmup+cosine": (S.join([S.linear_warmup(0.1, 500), S.cosine_decay(0.1, 2000)], [500]),
                       lambda t: 0.1 * t / 500 if t < 500 else 0.05 * (1 + math.cos(math.pi * min(t - 500, 2000) / 2000))),
+    "triangular": (S.triangular(0.01, 0.1, step_size=400), lambda t: 0.01 + 0.09 * triangle(t, 400)),
+    "triangular2": (S.triangular2(0.01, 0.1, step_size=400),
+                    lambda t: 0.01 + 0.09 * triangle(t, 400) / 2 ** (t // 800)),
+    "exp_range": (S.exp_range(0.01, 0.1, step_size=400, gamma=0.999),
+                  lambda t: 0.01 + 0.09 * triangle(t, 400) * 0.999 ** t),
+    "one_cycle": (S.one_cycle(0.1, total_steps=2001), lambda t: one_cycle(t, cosine=True)),
+    "one_cycle linear": (S.one_cycle(0.1, total_steps=2001, shape="linear"), lambda t: one_cycle(t, cosine=False)),
 }
+
+
+def triangle(t, step_size):
+    """0 at the start of each cycle of 2 step_size steps, 1 in its middle, straight in between."""
+    position = t % (2 * step_size)
+    return position / step_size if position <= step_size else 2 - position / step_size
+
+
+def one_cycle(t, peak=0.1, total=2001, warmup=0.3, start_divisor=25, final_divisor=1e4, cosine=True):
+    """Smith and Topin's one cycle, written out: the peak at step 600 of 0..2000."""
+    top = round(warmup * (total - 1))
+    start, final = peak / start_divisor, peak / final_divisor
+    shape = (lambda f: (1 - math.cos(math.pi * f)) / 2) if cosine else (lambda f: f)
+    if t < top:
+        return start + (peak - start) * shape(t / top)
+    return peak + (final - peak) * shape(min((t - top) / (total - 1 - top), 1))
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))
@@ -140,11 +163,41 @@ def test_steps_per_epoch_is_filled_in_later_also_inside_joins():
     (lambda v: S.linear_warmup(0.1, 10, start_rate=v), "start_rate", 0.3),
     (lambda v: S.constant(v), "rate", 1e300), (lambda v: S.step_decay(v, 0.5, 10), "initial_rate", 1e-320),
     (lambda v: S.constant(v), "rate", 10**400),
+    (lambda v: S.triangular(v, 0.1, 10), "base_rate", 0.2), (lambda v: S.triangular2(0.01, v, 10), "max_rate", -0.1),
+    (lambda v: S.triangular(0.01, 0.1, v), "step_size", 0), (lambda v: S.exp_range(0.01, 0.1, 10, v), "gamma", 1.5),
+    (lambda v: S.exp_range(0.01, 0.1, 10, v), "gamma", 0.0), (lambda v: S.one_cycle(0.1, v), "total_steps", 2),
+    (lambda v: S.one_cycle(0.1, 100, warmup_fraction=v), "warmup_fraction", 1.0),
+    (lambda v: S.one_cycle(0.1, 100, start_divisor=v), "start_divisor", 0.5),
+    (lambda v: S.one_cycle(0.1, 100, final_divisor=v), "final_divisor", 0.0),
+    (lambda v: S.one_cycle(0.1, 100, shape=v), "shape", "cubic"),
 ])
 def test_bad_arguments_name_the_argument_and_the_value(make, argument, value):
     with pytest.raises((ValueError, TypeError)) as raised:
         make(value)
     assert f"`{argument}`" in str(raised.value) and repr(value) in str(raised.value)
+
+
+def test_cycles_hit_their_bounds_at_the_boundary_steps():
+    rates = S.triangular(0.01, 0.1, step_size=50).values([0, 50, 100, 150, 200, 199])
+    np.testing.assert_allclose(rates, [0.01, 0.1, 0.01, 0.1, 0.01, 0.01 + 0.09 / 50])
+    np.testing.assert_allclose(S.triangular2(0.01, 0.1, 50).values([50, 150, 250]), [0.1, 0.055, 0.0325])
+    assert S.exp_range(0.01, 0.1, 50, gamma=0.99).values(50) == pytest.approx(0.01 + 0.09 * 0.99 ** 50)
+
+
+@pytest.mark.parametrize("shape", S.ONE_CYCLE_SHAPES)
+def test_one_cycle_starts_peaks_and_ends_where_its_arguments_say(shape):
+    schedule = S.one_cycle(0.5, total_steps=1001, warmup_fraction=0.25, start_divisor=10, final_divisor=1e5, shape=shape)
+    np.testing.assert_allclose(schedule.values([0, 250, 1000, 5000]), [0.05, 0.5, 5e-6, 5e-6], rtol=1e-12)
+    values = schedule.values(np.arange(1001))
+    assert np.all(np.diff(values[:251]) > 0) and np.all(np.diff(values[250:]) < 0)
+    assert float(schedule.keras()(1000)) == pytest.approx(5e-6, rel=1e-5)  # float32 keeps the small end
+    assert schedule.initial_rate == pytest.approx(0.05)
+
+
+def test_every_kind_is_registered_once_with_its_constructor():
+    assert {"triangular", "triangular2", "exp_range", "one_cycle", "step_decay", "join"} <= set(S.kinds())
+    for kind in S.kinds():
+        assert getattr(S, kind).__name__ == kind
 
 
 def test_unknown_kind_is_refused():

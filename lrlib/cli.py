@@ -1,4 +1,4 @@
-"""Command line: ``python -m lrlib run ...`` and ``python -m lrlib reproduce ...``.
+"""Command line: ``python -m lrlib run ...``, ``reproduce ...``, ``student-edition ...`` and ``grade ...``.
 
 Every error a user can cause (a bad value, a missing data file, an unwritable folder, a bad
 environment variable) prints one ``error:`` line and exits with status 2, without a traceback.
@@ -52,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--retrain", action="store_true", help="train again even what is stored")
     every.add_argument("--results-dir", type=Path, default=None,
                        help="store the results here instead of in the book's results inside the package")
+
+    student = commands.add_parser("student-edition", help="write the chapters without their solutions, for students",
+                                  description="Write every chapter as a student notebook: solutions removed, "
+                                              "outputs cleared, an answer cell before each check.")
+    student.add_argument("out", type=Path, help="folder to write the student notebooks into")
+    student.add_argument("--book", type=Path, default=None, help="folder of the chapters (default: the course's book/)")
+
+    marking = commands.add_parser("grade", help="execute submitted notebooks and write a CSV of scores",
+                                  description="Execute each notebook of a folder in a fresh kernel, read the "
+                                              "latest verdict of each exercise's check, and write one CSV row "
+                                              "per notebook (a broken or timed-out one gets a row too).")
+    marking.add_argument("folder", type=Path, help="folder of submitted .ipynb files")
+    marking.add_argument("--out", type=Path, default=Path("scores.csv"), help="CSV to write (default scores.csv)")
+    marking.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
+    marking.add_argument("--profile", choices=sorted(PROFILES), default="quick",
+                         help="profile the notebooks run in (default quick)")
     return parser
 
 
@@ -67,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "student-edition":
+            return _student_edition(args)
+        if args.command == "grade":
+            return _grade(args)
         profile = get_profile(args.profile or default_profile()).name
         if args.command == "run":
             return _run_one(args, profile)
@@ -85,6 +105,24 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str, status: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+def _student_edition(args) -> int:
+    from .classroom import student_edition
+
+    written = student_edition(args.out.expanduser(), args.book)
+    print(f"Wrote {len(written)} student notebooks to {args.out}")
+    return 0
+
+
+def _grade(args) -> int:
+    from .classroom import grade
+
+    grades = grade(args.folder.expanduser(), args.out.expanduser(), timeout=args.timeout, profile=args.profile)
+    for g in grades:
+        print(f"{g.notebook}: {g.score}/{len(g.passed)} ({g.status})")
+    print(f"Scores of {len(grades)} notebooks written to {args.out}")
+    return 0
 
 
 def _run_one(args, profile: str) -> int:

@@ -42,3 +42,10 @@ def fake_mnist_file(tmp_path, fresh_data_cache):
     path = tmp_path / "mnist.npz"
     np.savez(path, **fake_mnist_arrays())
     return path
+
+
+@pytest.fixture
+def book_results(monkeypatch):
+    """The book's stored full-profile results, served without training (as `make book` reads them)."""
+    monkeypatch.setenv("LRLIB_PROFILE", "full")
+    monkeypatch.setenv("LRLIB_STORED_ONLY", "1")

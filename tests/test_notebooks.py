@@ -13,7 +13,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
-CHECK_TAG = "nbval-check-output"  # nbval compares these cells' outputs even under --nbval-lax
+CHECK_TAG = "nbval-check-output"
+CHECK_CALL = re.compile(r"checks\.(\w+)\(\w+\)\s*$")  # a cell that is only an exercise's check  # nbval compares these cells' outputs even under --nbval-lax
 FIXED_RATE_CHAPTERS = {"01_introduction.ipynb", "02_baseline.ipynb", "03_too_large.ipynb", "04_too_small.ipynb",
                        "05_fixed_rates_waste.ipynb"}
 
@@ -88,12 +89,25 @@ def test_lrlib_is_imported_before_keras_or_tensorflow(path):
     assert framework is None or (ours is not None and ours.start() < framework.start())
 
 
+def exercise_check(cell):
+    """The exercise whose check this cell calls (``checks.name(answer)``), or None."""
+    from lrlib import checks
+
+    call = CHECK_CALL.match(source(cell))
+    return getattr(checks, call.group(1)).exercise if call else None
+
+
 def with_expected_outputs(path, destination):
-    """A copy of the notebook whose checked cells carry the output they must reproduce."""
+    """A copy of the notebook whose checked cells carry the output they must reproduce: the
+    article's table, and "Right!" from each exercise's check on its solution."""
     notebook = load(path)
     for cell in code_cells(notebook):
         if checked(cell):
             cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ARTICLE_TABLE}]
+        elif exercise := exercise_check(cell):
+            cell["outputs"] = [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                                "data": {"text/plain": f"Right! ({exercise})"}}]
+        if cell["outputs"]:
             cell["execution_count"] = 1  # nbval refuses outputs of a cell that never ran
     copy = destination / path.name
     copy.write_text(json.dumps(notebook))
@@ -126,6 +140,18 @@ def test_chapter_executes_under_nbval(path, tmp_path, shared_quick_results):
 def test_the_article_table_is_checked_where_it_is_printed():
     with_checks = {path.name for path in NOTEBOOKS if any(checked(c) for c in code_cells(load(path)))}
     assert {"02_baseline.ipynb", "03_too_large.ipynb", "04_too_small.ipynb"} <= with_checks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_its_check_after_its_solution(path):
+    from lrlib import checks
+
+    notebook = load(path)
+    text = "\n".join(source(cell) for cell in notebook["cells"])
+    exercises = re.findall(r"^```\{exercise\}.*\n:label: (\S+)", text, re.M)
+    checked_here = [exercise_check(cell) for cell in code_cells(notebook) if exercise_check(cell)]
+    assert checked_here == exercises
+    assert [check.exercise for check in checks.checks_of(path.stem)] == exercises
 
 
 def test_nbval_fails_when_a_checked_output_differs(tmp_path, monkeypatch):

@@ -1,0 +1,84 @@
+"""Checks for the chapters on adaptive optimizers (11 and 12)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import trajectories
+from ._core import Check, Mistake, register
+
+_HOW = "11_how_adaptive_optimizers_adapt"
+_DEFAULTS = "12_optimizers_at_their_defaults"
+
+
+def _steep_curvature() -> float:
+    return float(trajectories.quadratic().gradient(np.array([0.0, 1.0]))[1])  # f = b y^2 / 2 has gradient b y
+
+
+def _adam_first_move() -> np.ndarray:
+    path = trajectories.trajectory("Adam", 0.05, steps=1, problem="rosenbrock")
+    return path.points[1] - path.points[0]
+
+
+def _adagrad_factor() -> float:
+    flat = trajectories.trajectory("Adagrad", 0.5, steps=200).step_sizes[:, 0]
+    return float(flat[9] / flat[-1])
+
+
+def _default_runs() -> dict:
+    from ..catalog import scenarios
+    from ..training import run_many
+
+    chosen = [s for s in scenarios("adaptive-defaults") if s.name.endswith(" default")]
+    return {s.name.split()[0]: r for s, r in zip(chosen, run_many([s.experiment for s in chosen]))}
+
+
+def _images_between_best_and_worst(fraction: bool = False) -> float:
+    from ..report import test_images
+
+    runs = _default_runs()
+    accuracies = [r.test_accuracy for r in runs.values()]
+    gap = max(accuracies) - min(accuracies)
+    return gap if fraction else round(gap * test_images(next(iter(runs.values()))))
+
+
+def _first_to_99() -> frozenset[str]:
+    from ..report import epochs_to_accuracy
+
+    reached = {name: epochs_to_accuracy(r) for name, r in _default_runs().items()}
+    reached = {name: epoch for name, epoch in reached.items() if epoch is not None}
+    return frozenset(name for name, epoch in reached.items() if epoch == min(reached.values()))
+
+
+register(
+    Check("ex-adaptive-stable-rate", _HOW, "one number, a learning rate",
+          expected=lambda: 2 / _steep_curvature(), rtol=0.01,
+          idea="per step, SGD multiplies the steep coordinate by (1 - rate x curvature); it shrinks only "
+               "while that factor lies between -1 and 1.",
+          mistakes=(Mistake(lambda: 1 / _steep_curvature(),
+                            "at that rate the steep coordinate reaches 0 in one step, the fastest case; "
+                            "the question is where it stops shrinking at all."),)),
+    Check("ex-adaptive-adam-first-step", _HOW, "two numbers, Adam's move in x and in y",
+          expected=_adam_first_move, rtol=0.01,
+          idea="Adam's first step divides the gradient by its own size, so each coordinate moves by about "
+               "the learning rate, against the sign of its gradient.",
+          mistakes=(Mistake(lambda: -0.05 * trajectories.trajectory("Adam", 0.05, steps=1,
+                                                                     problem="rosenbrock").gradients[0],
+                            "that is what SGD would do (rate times gradient); Adam rescales each coordinate."),)),
+    Check("ex-adaptive-adagrad", _HOW, "one number, the factor by which the effective rate falls",
+          expected=_adagrad_factor, rtol=0.01,
+          idea="divide the flat coordinate's effective rate at step 10 (index 9) by the one at step 200.",
+          mistakes=(Mistake(lambda: np.sqrt(200 / 10),
+                            "that is the factor for a constant gradient; measure it on the run, where the "
+                            "gradient shrinks."),)),
+    Check("ex-defaults-images", _DEFAULTS, "one number, a count of test images",
+          expected=_images_between_best_and_worst, atol=0.5, rtol=0.0,
+          idea="the difference in test accuracy between the best and the worst default, times the number "
+               "of test images (report.test_images).",
+          mistakes=(Mistake(lambda: _images_between_best_and_worst(fraction=True),
+                            "that is a fraction of the test set; turn it into images."),)),
+    Check("ex-defaults-fastest", _DEFAULTS, "a set of optimizer names (those tied for the fewest epochs)",
+          expected=_first_to_99,
+          idea="report.epochs_to_accuracy gives each run's first epoch at 99 % validation accuracy, or None; "
+               "keep the names with the smallest epoch."),
+)

@@ -1,0 +1,5 @@
+"""Checks for the chapters on decay schedules (06 to 10)."""
+
+from __future__ import annotations
+
+from ._core import Check, Mistake, register  # noqa: F401

@@ -1,0 +1,53 @@
+"""Checks for the chapter on the learning-rate range test (14)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Check, Mistake, register
+
+_CHAPTER = "14_the_range_test"
+_LAG_RULES = ("steepest", "minimum/10")
+
+
+def _adam_seed_0():
+    from ..catalog import scenarios
+    from ..training import run_many
+
+    tests = [s.experiment for s in scenarios("range-tests")
+             if s.experiment.experiment.optimizer == "adam" and s.experiment.experiment.seed == 0]
+    return run_many(tests)[0].test
+
+
+def _lag_in_decades(rules=_LAG_RULES, sign: float = 1.0) -> dict[str, float]:
+    from .. import range_test
+
+    test = _adam_seed_0()
+    own = np.asarray(test.losses)
+    running = np.cumsum(own) / np.arange(1, len(own) + 1)
+    moves = {}
+    for rule in rules:
+        honest = range_test.suggest(test.rates, range_test.smooth(own, test.beta), rule)
+        lagged = range_test.suggest(test.rates, range_test.smooth(running, test.beta), rule)
+        moves[rule] = sign * float(np.log10(lagged / honest))
+    return moves
+
+
+def _shape_of_test(test) -> dict[str, float]:
+    rates = np.asarray(test.rates)
+    return {"first rate": float(rates[0]), "decades per batch": float(np.log10(rates[1] / rates[0]))}
+
+
+register(
+    Check("ex-range-lag", _CHAPTER, "a dict of decades moved: {'steepest': ..., 'minimum/10': ...}",
+          expected=_lag_in_decades, rtol=0.0, atol=0.05,
+          idea="suggest on the smoothed running mean and on the smoothed own losses, then take log10 of "
+               "the ratio lagged / honest: positive means the running mean moves the suggestion up.",
+          mistakes=(Mistake(lambda: _lag_in_decades(sign=-1.0),
+                            "the sizes are right but the signs are swapped: take log10(lagged / honest)."),)),
+    Check("ex-range-own", _CHAPTER, "the RangeTest that lrlib.range_test.range_test returned",
+          expected=lambda: {"first rate": 1e-4, "decades per batch": 6 / 59},
+          prepare=_shape_of_test, rtol=0.01,
+          idea="range_test(model, x, y, start=1e-4, end=1e2, steps=60, batch_size=32): 60 batches cover "
+               "6 decades in 59 equal steps of log-rate."),
+)

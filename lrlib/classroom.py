@@ -1,0 +1,172 @@
+"""For instructors: the student edition of the chapters, and grading of submitted notebooks.
+
+``student_edition`` writes each chapter without its solutions (the prose and code inside
+``solution`` blocks), with outputs cleared, and with an answer cell in front of each check, so
+a student fills in the answer and runs the check. ``grade`` executes a folder of submitted
+notebooks, reads each exercise's latest check verdict, and writes one CSV row per notebook: a
+notebook that cannot be read, raises or runs past its time still gets its row.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from . import checks, validation
+from .profiles import get_profile
+
+_START = re.compile(r"^```\{solution-start\}.*?^```[ \t]*$\n?", re.M | re.S)
+_END = re.compile(r"^```\{solution-end\}.*?^```[ \t]*$\n?", re.M | re.S)
+_WHOLE = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
+_CHECK_CALL = re.compile(r"checks\.(\w+)\((\w+)")
+_SCORES_MARK = "LRLIB-SCORES "
+
+
+def book_chapters(book: Path | None = None) -> list[Path]:
+    """The chapter notebooks of the book (the ``book`` folder beside the package by default)."""
+    book = Path(book) if book else Path(__file__).resolve().parent.parent / "book"
+    chapters = sorted(book.glob("[0-9][0-9]_*.ipynb"))
+    if not chapters:
+        raise FileNotFoundError(f"Argument `book` must be a folder of chapter notebooks. Received: book={str(book)!r}")
+    return chapters
+
+
+def student_notebook(notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
+    """``notebook`` without its solutions or outputs, with an answer cell before each check."""
+    student = copy.deepcopy(notebook)
+    cells, inside = [], False
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            text, inside = _without_solutions(cell.source, inside)
+            if text.strip():
+                cells.append(nbformat.v4.new_markdown_cell(text))
+        elif not inside:
+            cells.append(_cleared(cell))
+        elif (call := _CHECK_CALL.search(cell.source)) is not None:
+            check = getattr(checks, call.group(1))
+            cells.append(nbformat.v4.new_code_cell(f"# Your answer: {check.form}.\n{call.group(2)} = ..."))
+            cells.append(_cleared(cell))
+    student.cells = cells
+    student.metadata["lrlib"] = {"chapter": chapter, "edition": "student"}
+    return student
+
+
+def _without_solutions(text: str, inside: bool) -> tuple[str, bool]:
+    """The markdown outside solution blocks, and whether the text ends inside one."""
+    text = _WHOLE.sub("", text)
+    kept, position = [], 0
+    while True:
+        marker = (_END if inside else _START).search(text, position)
+        if marker is None:
+            if not inside:
+                kept.append(text[position:])
+            return "".join(kept), inside
+        if not inside:
+            kept.append(text[position:marker.start()])
+        position, inside = marker.end(), not inside
+
+
+def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    cell = copy.deepcopy(cell)
+    if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
+    return cell
+
+
+def student_edition(out: Path, book: Path | None = None) -> list[Path]:
+    """Write the student edition of every chapter into ``out``; return the notebooks written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chapter in book_chapters(book):
+        student = student_notebook(nbformat.read(chapter, as_version=4), chapter.stem)
+        target = out / chapter.name
+        nbformat.write(student, target)
+        written.append(target)
+    return written
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One submission's row: which exercises pass, and how the run went."""
+
+    notebook: str
+    chapter: str
+    status: str  # "ok", "errors in N cells", "timed out in N cells", "unreadable: ...", "failed: ..."
+    passed: dict[str, bool]
+
+    @property
+    def score(self) -> int:
+        return sum(self.passed.values())
+
+
+def grade_notebook(path: Path, timeout: int = 600, profile: str = "quick") -> Grade:
+    """Execute one submission in a fresh kernel (in ``profile``) and read its checks' verdicts."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as error:  # a broken file is a row, not a crash
+        return Grade(path.name, path.stem, f"unreadable: {type(error).__name__}", {})
+    chapter = notebook.metadata.get("lrlib", {}).get("chapter", path.stem)
+    exercises = {check.exercise: False for check in checks.checks_of(chapter)}
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        f"import json as _json\nfrom lrlib import checks as _checks\nprint({_SCORES_MARK!r} + _json.dumps(_checks.scores()))"))
+    failures = {"error": 0, "timeout": 0}
+
+    def count(cell, cell_index, execute_reply):
+        if execute_reply["content"].get("status") == "error":
+            failures["timeout" if execute_reply["content"].get("ename") == "Timeout" else "error"] += 1
+
+    client = NotebookClient(notebook, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "Timeout", "evalue": f"a cell ran past {timeout} s",
+                                              "traceback": []},
+                            kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_executed=count)
+    try:
+        client.execute(env={**os.environ, "LRLIB_PROFILE": profile})
+    except Exception as error:  # a dead kernel, say: the row says so
+        return Grade(path.name, chapter, f"failed: {type(error).__name__}: {error}".splitlines()[0], exercises)
+    exercises.update(_verdicts(notebook.cells[-1]))
+    status = "; ".join([*([f"timed out in {failures['timeout']} cells"] if failures["timeout"] else []),
+                        *([f"errors in {failures['error']} cells"] if failures["error"] else [])]) or "ok"
+    return Grade(path.name, chapter, status, exercises)
+
+
+def _verdicts(cell) -> dict[str, bool]:
+    for output in cell.get("outputs", []):
+        for line in output.get("text", "").splitlines():
+            if line.startswith(_SCORES_MARK):
+                return json.loads(line[len(_SCORES_MARK):])
+    return {}
+
+
+def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -> list[Grade]:
+    """Grade every notebook in ``folder`` and write ``out``, a CSV with one row per notebook:
+    its name, chapter, status, 1 or 0 per exercise (its latest check) and the score. Each cell
+    may run ``timeout`` seconds; the notebooks run in ``profile`` (quick: minutes on a laptop)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
+    profile = get_profile(profile).name
+    timeout = validation.integer("timeout", timeout, minimum=1)
+    grades = [grade_notebook(path, timeout, profile) for path in sorted(folder.glob("*.ipynb"))]
+    exercises = list(dict.fromkeys(e for g in grades for e in g.passed))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["notebook", "chapter", "status", *exercises, "score", "out of"])
+        for g in grades:
+            writer.writerow([g.notebook, g.chapter, g.status,
+                             *("" if e not in g.passed else int(g.passed[e]) for e in exercises),
+                             g.score, len(g.passed)])
+    return grades

@@ -1,4 +1,4 @@
-"""Checks for the chapters on decay schedules (06 to 10)."""
+"""Checks for the chapters on decay schedules (06 to 08)."""
 
 from __future__ import annotations
 

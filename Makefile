@@ -11,7 +11,7 @@ ifneq ($(MNIST),)
 export LRLIB_MNIST_PATH ?= $(abspath $(MNIST))
 endif
 
-.PHONY: book test reproduce lab benchmark clean
+.PHONY: book test reproduce lab benchmark student clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/schedule_overhead.py
 	$(BIN)/python benchmarks/range_test_cost.py
+
+## student: the chapters without their solutions, for a class (into student/)
+student: $(STAMP)
+	$(BIN)/python -m lrlib student-edition student
 
 clean:
 	rm -rf _build

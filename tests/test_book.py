@@ -101,3 +101,21 @@ def test_the_range_test_chapter_quotes_the_stored_suggestions(built_book):
     page = (built_book / "book" / "14_the_range_test.html").read_text()
     for name, rows in table.groupby(level="optimizer"):
         assert f"{rows['median'].min():.2g} to {rows['median'].max():.2g}" in page, name
+
+
+def test_the_instructors_page_times_every_chapter(built_book):
+    from lrlib.classroom import book_chapters
+
+    timed = (ROOT / "benchmarks" / "results" / "chapter_times.md").read_text()
+    assert all(f"{{doc}}`{chapter.stem}`" in timed for chapter in book_chapters())  # rerun the benchmark
+    page = (built_book / "book" / "instructors.html").read_text()
+    assert "python -m lrlib grade" in page and "Measured with" in page
+
+
+def test_the_glossary_is_linked_from_the_chapters(built_book):
+    glossary = (built_book / "book" / "glossary.html").read_text()
+    for term in ("term-Epoch", "term-Good-band", "term-Learning-rate", "term-Divergence"):
+        assert f'id="{term}"' in glossary
+    linking = [path.name for path in (built_book / "book").glob("[0-9][0-9]_*.html")
+               if 'href="glossary.html#term-' in path.read_text()]
+    assert len(linking) >= 5, linking

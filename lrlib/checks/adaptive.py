@@ -82,3 +82,44 @@ register(
           idea="report.epochs_to_accuracy gives each run's first epoch at 99 % validation accuracy, or None; "
                "keep the names with the smallest epoch."),
 )
+
+
+_SENSITIVITY = "13_does_the_rate_matter_less"
+
+
+def _sweep():
+    from ..catalog import scenarios
+    from ..training import run_many
+
+    return run_many([s.experiment for s in scenarios("adaptive-sweep")])
+
+
+def _widths_changed(tolerances=(0.002, 0.02)) -> frozenset[str]:
+    from ..report import band_width_table
+
+    narrow, wide = (band_width_table(_sweep(), tolerance)["width"] for tolerance in tolerances)
+    return frozenset(narrow.index[narrow != wide])
+
+
+def _finer_rates(spacing=np.geomspace) -> np.ndarray:
+    from ..report import good_band_width
+
+    adam = good_band_width([r for r in _sweep() if r.experiment.optimizer == "adam"])
+    return spacing(adam["band to"], adam["bad above"], 4)[1:-1]
+
+
+register(
+    Check("ex-sensitivity-tolerance", _SENSITIVITY, "a set of optimizer names",
+          expected=_widths_changed,
+          idea="report.band_width_table(results, tolerance) at 0.002 and at 0.02: keep the names whose "
+               "'width' differs.",
+          mistakes=(Mistake(lambda: _widths_changed((0.002, 0.005)),
+                            "those change between 0.2 % and 0.5 %; compare 0.2 % with 2 %."),)),
+    Check("ex-sensitivity-finer", _SENSITIVITY, "two numbers, the new rates between the edge's bounds",
+          expected=_finer_rates, rtol=0.02,
+          idea="three rates per decade are equal steps in log-rate: np.geomspace(band to, bad above, 4), "
+               "without its two ends.",
+          mistakes=(Mistake(lambda: _finer_rates(np.linspace),
+                            "those are equal steps in the rate itself; a decade is a factor, so space them "
+                            "evenly in log-rate."),)),
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import statistics
 
 from . import schedules, validation
 from .experiment import Experiment
@@ -232,9 +233,39 @@ def range_tests(profile: str | None = None) -> list[Scenario]:
             for name in RANGE_TEST_OPTIMIZERS for seed in seeds]
 
 
+# The range test put to the test: each optimizer of ``RANGE_TEST_OPTIMIZERS`` trained at its
+# suggestion (the median over the seeds of the valley rule, to two significant digits), for the
+# adaptive sweep's epochs (to compare with that sweep) and the article's 25 (to compare with the
+# rate sweep and the defaults). The rates come from the stored range tests, so the group is
+# empty until those are stored.
+SUGGESTION_RULE = "valley"
+
+
+def suggested_rates(profile: str | None = None) -> dict[str, float] | None:
+    """Each range-tested optimizer's suggested rate, from the stored range tests of ``profile``;
+    None while any of them is not stored."""
+    from .results import stores
+    from .training import find_stored_for_training
+
+    suggestions: dict[str, list[float]] = {}
+    for s in range_tests(profile):
+        record = find_stored_for_training(s.experiment, stores())
+        if record is None:
+            return None
+        suggestions.setdefault(s.experiment.experiment.optimizer, []).append(record.test.suggestion(SUGGESTION_RULE))
+    return {name: float(f"{statistics.median(rates):.2g}") for name, rates in suggestions.items()}
+
+
+def range_suggested(profile: str | None = None) -> list[Scenario]:
+    """Each optimizer at its ``suggested_rates`` rate, for ``sensitivity_epochs`` and then 25 epochs."""
+    rates = suggested_rates(profile) or {}
+    return [Scenario(f"{name} suggested {epochs} epochs", _experiment(name, rate, profile, epochs=epochs))
+            for epochs in (sensitivity_epochs(profile), 25) for name, rate in rates.items()]
+
+
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,
           "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep, "adaptive-repeats": adaptive_repeats,
-          "range-tests": range_tests}
+          "range-tests": range_tests, "range-suggested": range_suggested}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:

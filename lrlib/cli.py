@@ -138,8 +138,8 @@ def _run_one(args, profile: str) -> int:
 def _reproduce(args, profile: str) -> int:
     store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
     groups = args.only or list(GROUPS)  # in the order of the book
-    chosen = {group: scenarios(group, profile) for group in groups}
-    to_train = [s.experiment for group in groups for s in chosen[group]
+    # A count, before training: a group built from earlier groups' results (range-suggested) may grow.
+    to_train = [s.experiment for group in groups for s in scenarios(group, profile)
                 if args.retrain or find_stored(s.experiment, searched=stores(store)) is None]
     if to_train:
         if store.root.resolve() == book_store().root.resolve():
@@ -151,9 +151,10 @@ def _reproduce(args, profile: str) -> int:
         store.check_writable(profile)
     print(f"Results are stored in {store.root}; {len(to_train)} runs to train.")
     for group in groups:
-        results = run_many([s.experiment for s in chosen[group]], retrain=args.retrain, verbose=True,
+        chosen = scenarios(group, profile)  # now, after the groups it may be built from
+        results = run_many([s.experiment for s in chosen], retrain=args.retrain, verbose=True,
                            description=group, store=store)
-        print(format_table(group, chosen[group], results))
+        print(format_table(group, chosen, results))
     return 0
 
 

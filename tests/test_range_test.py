@@ -336,3 +336,25 @@ def test_suggestion_table_summarises_each_optimizer_and_rule_over_seeds():
     assert set(table.index.get_level_values("rule")) == set(rt.SUGGESTIONS)
     with pytest.raises(ValueError, match="records=\\[\\]"):
         report.suggestion_table([])
+
+
+def test_suggested_rates_come_from_the_stored_range_tests(book_results):
+    from lrlib import catalog, run_many, scenarios
+
+    records = run_many([s.experiment for s in scenarios("range-tests", "full")])
+    for name, rate in catalog.suggested_rates("full").items():
+        valleys = [r.test.suggestion("valley") for r in records if r.plan.experiment.optimizer == name]
+        assert rate == pytest.approx(np.median(valleys), rel=0.05)  # two significant digits
+    suggested = scenarios("range-suggested", "full")
+    assert {s.experiment.epochs for s in suggested} == {catalog.sensitivity_epochs("full"), 25}
+    assert len(suggested) == 2 * len(catalog.RANGE_TEST_OPTIMIZERS)
+
+
+def test_suggested_runs_wait_for_their_range_tests_and_reproduce_builds_them_in_order(isolated_results, capsys):
+    from lrlib import catalog, scenarios
+    from lrlib.cli import main
+
+    assert catalog.suggested_rates("tiny") is None and scenarios("range-suggested", "tiny") == []
+    assert main(["reproduce", "--profile", "tiny", "--only", "range-tests", "--only", "range-suggested",
+                 "--results-dir", str(isolated_results)]) == 0
+    assert "== range-suggested ==" in capsys.readouterr().out and len(scenarios("range-suggested", "tiny")) == 8

@@ -33,6 +33,7 @@ from . import validation
 
 ENV_PATH = "LRLIB_MNIST_PATH"
 NUM_CLASSES = 10
+MNIST_TRAIN_IMAGES = 60_000
 MNIST_TEST_IMAGES = 10_000
 IMAGE_SIDE = 28
 _KEYS = ("x_train", "y_train", "x_test", "y_test")

@@ -142,6 +142,36 @@ def plot_range_test(test, ax: Axes | None = None, rules: Sequence[str] | None = 
     return ax
 
 
+def plot_suggestions_on_sweep(sweep: Sequence[Result], suggestions: Sequence[float], suggested: Result | None = None,
+                              ax: Axes | None = None, tolerance: float = 0.005) -> Axes:
+    """One optimizer's sweep (test accuracy against the rate) with its good band shaded, the
+    range tests' ``suggestions`` (one per seed) as ticks along the top, and the run trained at
+    the suggested rate (``suggested``) as a star."""
+    from .report import good_band_width
+
+    ax = _axes(ax)
+    ordered = sorted(sweep, key=lambda r: r.experiment.learning_rate)
+    ax.plot([r.experiment.learning_rate for r in ordered], [r.test_accuracy for r in ordered], marker="o",
+            color="C0", label="sweep")
+    band = good_band_width(ordered, tolerance)
+    low, high = band["band from"], band["band to"]
+    ax.axvspan(low / 1.3 if low == high else low, high * 1.3 if low == high else high, color="C0", alpha=0.15,
+               label=f"good band (within {tolerance:.1%} of the best)")
+    for i, rate in enumerate(suggestions):
+        ax.axvline(rate, ymin=0.93, ymax=1.0, color="C3", linewidth=2, label="range-test suggestions" if i == 0 else None)
+    if suggested is not None:
+        ax.plot(suggested.experiment.learning_rate, suggested.test_accuracy, marker="*", markersize=16, color="C3",
+                linestyle="none", label=f"trained at the suggestion: {suggested.test_accuracy:.4f}")
+    ax.axhline(0.1, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (log scale)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize="small", loc="lower left")
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
 def plot_schedules(schedules_by_label: dict, epochs: int, steps_per_epoch: int = 1, ax: Axes | None = None,
                    log_scale: bool = False) -> Axes:
     """Each schedule's rate over ``epochs`` epochs (evaluated at every step), one line each."""

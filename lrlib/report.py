@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -324,3 +325,257 @@ def suggestion_table(records: Sequence, beta: float | None = None):
              "lowest": min(rates), "highest": max(rates), "spread (decades)": float(np.log10(max(rates) / min(rates)))}
             for (optimizer, rule), rates in found.items()]
     return pd.DataFrame(rows).set_index(["optimizer", "rule"])
+
+
+
+def _by_optimizer(results: Sequence) -> dict[str, list]:
+    found: dict[str, list] = {}
+    for result in results:
+        experiment = getattr(result, "experiment", None) or result.plan.experiment  # a Result or a range test
+        found.setdefault(experiment.optimizer, []).append(result)
+    return found
+
+
+def _where_on_band(rate: float, band: dict[str, Any]) -> str:
+    if band["band from"] <= rate <= band["band to"]:
+        return "inside the band"
+    if band["bad below"] < rate < band["band from"] or band["band to"] < rate < band["bad above"]:
+        return "between the band and a bad rate"
+    return "outside the band"
+
+
+def suggestions_on_sweep(sweep: Sequence[Result], records: Sequence, suggested: Sequence[Result], spread: float,
+                         rule: str = "valley", tolerance: float = 0.005):
+    """Does the range test pick a good rate? For each optimizer of ``suggested`` (runs at the
+    suggested rates, as long as the runs of ``sweep``): the suggestion of each range test of
+    ``records`` (lowest, highest, how many decades apart), where the suggested rate falls on the
+    sweep's good band (``good_band_width``), the suggested run's test accuracy against the best
+    swept one in accuracy and test images, and a verdict: a tie when the two are within
+    ``spread`` (the seed-to-seed spread), else better or worse; "good" tells whether the
+    suggested run clears the band's cutoff. A ``pandas.DataFrame`` indexed by optimizer."""
+    import pandas as pd
+
+    spread = _accuracy_difference("spread", spread)
+    swept, tests = _by_optimizer(sweep), _by_optimizer(records)
+    rows = []
+    for result in suggested:
+        name = result.experiment.optimizer
+        if name not in swept or name not in tests:
+            raise ValueError(f"Argument `suggested` holds {name}, which `sweep` and `records` must hold too.")
+        band = good_band_width(swept[name], tolerance)
+        rates = [record.test.suggestion(rule) for record in tests[name]]
+        gap = result.test_accuracy - band["best accuracy"]
+        rows.append({
+            "optimizer": name, "suggested rate": result.experiment.learning_rate,
+            "lowest suggestion": min(rates), "highest suggestion": max(rates),
+            "seed spread (decades)": float(np.log10(max(rates) / min(rates))),
+            "band from": band["band from"], "band to": band["band to"],
+            "where": _where_on_band(result.experiment.learning_rate, band),
+            "suggested accuracy": result.test_accuracy, "best rate": band["best rate"],
+            "best accuracy": band["best accuracy"], "difference (images)": round(gap * test_images(result)),
+            "good": result.test_accuracy >= band["cutoff"],
+            "verdict": "a tie" if abs(gap) < spread else ("better" if gap > 0 else "worse"),
+        })
+    return pd.DataFrame(rows).set_index("optimizer")
+
+
+def _steps_per_epoch(result: Result) -> int:
+    """The steps per epoch ``result`` recorded, or (results stored before it was recorded) those
+    of its profile's share of the real MNIST, without loading the data."""
+    from .data import MNIST_FINGERPRINT, MNIST_TRAIN_IMAGES
+    from .profiles import get_profile
+
+    if result.steps_per_epoch is not None:
+        return result.steps_per_epoch
+    if result.data_fingerprint != MNIST_FINGERPRINT:
+        raise ValueError(f"The result of {result.experiment.label()} records no steps per epoch and was not "
+                         "trained on the real MNIST: its steps per epoch are unknown.")
+    experiment = result.experiment
+    images = get_profile(experiment.profile).n_train or MNIST_TRAIN_IMAGES
+    return math.ceil(math.floor(images * (1 - experiment.validation_split)) / experiment.batch_size)
+
+
+def range_test_cost(records: Sequence, sweep: Sequence[Result]):
+    """What a range test costs against the training it replaces, per optimizer, counted in
+    optimizer steps (batches), which unlike stored wall times do not depend on how busy the
+    machine was: the median range test, one epoch, the whole sweep of that optimizer, and the
+    ratios test / epoch and sweep / test. A ``pandas.DataFrame`` indexed by optimizer. (A
+    benchmark measures the time ratio of a test to an epoch in one run.)"""
+    import pandas as pd
+
+    swept = _by_optimizer(sweep)
+    rows = []
+    for name, tests in _by_optimizer(records).items():
+        if name not in swept:
+            raise ValueError(f"Argument `sweep` must hold runs of {name}, which `records` holds.")
+        test = float(np.median([len(record.test.rates) for record in tests]))
+        epoch = _steps_per_epoch(swept[name][0])
+        total = sum(_steps_per_epoch(r) * r.epochs_run for r in swept[name])
+        rows.append({"optimizer": name, "range test (steps)": test, "one epoch (steps)": epoch,
+                     "sweep (steps)": total, "sweep runs": len(swept[name]), "test / epoch": test / epoch,
+                     "sweep / test": total / test})
+    return pd.DataFrame(rows).set_index("optimizer")
+
+
+# --- chapters 06 to 08 (decay) ---
+
+def _tied(accuracy: float, other: float, spread: float) -> bool:
+    """Whether two test accuracies differ by no more than ``spread``: the seed alone makes
+    differences that large, so they are ties (the same rule as ``tied_with_best``)."""
+    return accuracy >= other - spread and other >= accuracy - spread
+
+
+def leads_over(results: dict[str, Result], reference: str, spread: float):
+    """Each run's lead in test accuracy over the run named ``reference`` (a fixed rate, say), as a
+    ``pandas.DataFrame`` indexed by name, the reference left out: ``test accuracy``, ``lead``
+    (negative when behind), ``lead in images`` (the lead times ``test_images``, rounded) and
+    ``verdict``: ``"tie"`` when the lead is no larger than ``spread`` (e.g. ``book_seed_spread``),
+    else ``"ahead"`` or ``"behind"``."""
+    import pandas as pd
+
+    if reference not in results:
+        raise ValueError(f"Argument `reference` must name one of the runs {sorted(results)}. "
+                         f"Received: reference={reference!r}")
+    spread = _accuracy_difference("spread", spread)
+    base = results[reference].test_accuracy
+    rows = []
+    for name, result in results.items():
+        if name == reference:
+            continue
+        lead = result.test_accuracy - base
+        verdict = "tie" if _tied(result.test_accuracy, base, spread) else ("ahead" if lead > 0 else "behind")
+        rows.append({"name": name, "test accuracy": result.test_accuracy, "lead": lead,
+                     "lead in images": int(round(lead * test_images(result))), "verdict": verdict})
+    return pd.DataFrame(rows, columns=["name", "test accuracy", "lead", "lead in images", "verdict"]).set_index("name")
+
+
+def band_margins(grid: Sequence[Result], repeats: Sequence[Result], optimizer: str, rate: float,
+                 scheme: str = "fixed", tolerance: float = 0.005):
+    """How far one cell of a decay grid lies from the good band's cutoff, for each seed it was run
+    with. The cutoff is ``grid_table``'s: the best test accuracy of ``optimizer`` in ``grid`` (one
+    seed) minus ``tolerance``. ``repeats`` holds the same cells run with other seeds (runs already
+    in ``grid`` count once). Returns a ``pandas.DataFrame`` indexed by seed: ``test accuracy``,
+    ``margin`` (accuracy minus cutoff: negative is outside the band), ``margin in images`` (rounded)
+    and ``good``."""
+    import pandas as pd
+
+    tolerance = _accuracy_difference("tolerance", tolerance)
+    own = [r for r in grid if r.experiment.optimizer == optimizer]
+    if not own:
+        raise ValueError(f"Argument `optimizer` must be an optimizer of `grid`. Received: optimizer={optimizer!r}")
+    cutoff = max(r.test_accuracy for r in own) - tolerance
+    cell = {r.experiment: r for r in [*grid, *repeats]
+            if r.experiment.optimizer == optimizer and r.experiment.initial_rate == rate and scheme_of(r) == scheme}
+    if not cell:
+        raise ValueError(f"Arguments `rate` and `scheme` must name a cell of the grid. Received: rate={rate!r}, "
+                         f"scheme={scheme!r}")
+    rows = [{"seed": r.experiment.seed, "test accuracy": r.test_accuracy, "margin": r.test_accuracy - cutoff,
+             "margin in images": int(round((r.test_accuracy - cutoff) * test_images(r))),
+             "good": bool(r.test_accuracy >= cutoff)}
+            for r in sorted(cell.values(), key=lambda r: r.experiment.seed)]
+    table = pd.DataFrame(rows).set_index("seed")
+    table.attrs["cutoff"] = float(cutoff)
+    return table
+
+
+# --- chapters 09 and 10 (choosing a scheme; the article's decay code) ---
+
+def grid_verdicts(table, tie: float, images: int):
+    """``scheme_winners(table, tie)`` with a verdict for each optimizer and initial rate:
+    ``"decay"`` when a decay scheme is best and the fixed rate is not within ``tie`` of it,
+    ``"fixed"`` when no decay scheme is within ``tie`` of the fixed rate, else ``"tie"``. Adds
+    ``gain in images`` (the best scheme's gain over the fixed rate times ``images``, the size of
+    the test set, rounded) and ``tied`` (the schemes within ``tie`` of the best, best first, as a
+    list)."""
+    from . import validation
+
+    images = validation.integer("images", images, minimum=1)
+    winners = scheme_winners(table, tie=tie)
+    tied = winners["tied with the best"].str.split(", ")
+    verdicts = []
+    for (best, schemes) in zip(winners["best scheme"], tied):
+        if "fixed" not in schemes:
+            verdicts.append("decay")
+        elif schemes == ["fixed"]:
+            verdicts.append("fixed")
+        else:
+            verdicts.append("tie")
+    winners["verdict"] = verdicts
+    winners["gain in images"] = (winners["gain over fixed"] * images).round().astype(int)
+    winners["tied"] = tied
+    return winners
+
+
+def compounding_time_decay_constant(epochs: int, final_fraction: float) -> float:
+    """The constant ``k`` with which the article's time-decay code (``article_code.make_time_decay``:
+    each call multiplies a kept rate by ``1 / (1 + k * epoch)``), called once per epoch, reaches
+    ``final_fraction`` of its initial rate in the last of ``epochs`` epochs, i.e. the root of
+    ``prod(1 + k * e for e in 1 .. epochs - 1) = 1 / final_fraction``, found by bisection."""
+    from . import validation
+
+    last = validation.integer("epochs", epochs, minimum=2) - 1
+    target = -np.log(validation.number("final_fraction", final_fraction, minimum=0.0, maximum=1.0,
+                                       exclusive_minimum=True, exclusive_maximum=True))
+    epoch_numbers = np.arange(1, last + 1)
+
+    def shrink(k: float) -> float:
+        return float(np.log1p(k * epoch_numbers).sum())
+
+    low, high = 0.0, 1.0
+    while shrink(high) < target:
+        high *= 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if shrink(middle) < target else (low, middle)
+    return (low + high) / 2
+
+
+TIME_DECAY_VERSIONS = ("per epoch (chapter 6)", "per step (Keras 2's decay)", "the article's code")
+
+
+def time_decay_versions(initial_rate: float, epochs: int, steps_per_epoch: int, final_fraction: float = 0.1):
+    """The rate at every step of ``epochs`` epochs for the three versions of time decay the book
+    meets, each set to reach ``final_fraction`` of ``initial_rate`` at the start of the last epoch:
+
+    - ``per epoch (chapter 6)``: lrlib's ``initial / (1 + k * epoch)``, changing once per epoch;
+    - ``per step (Keras 2's decay)``: the same formula with the optimizer's step in place of the
+      epoch and ``k / steps_per_epoch`` in place of ``k``, as Keras 2's ``decay`` argument
+      recomputed it from the initial rate at every update;
+    - ``the article's code``: the article's function, which multiplies a kept rate by
+      ``1 / (1 + k * epoch)`` each time ``LearningRateScheduler`` calls it, once per epoch.
+
+    Returns a ``pandas.DataFrame`` indexed by step, one column each (``TIME_DECAY_VERSIONS``), with
+    the constants in ``attrs``."""
+    import pandas as pd
+
+    from . import article_code, schedules, validation
+
+    epochs = validation.integer("epochs", epochs, minimum=2)
+    steps_per_epoch = validation.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+    initial_rate = validation.learning_rate("initial_rate", initial_rate)
+    per_epoch_k = (1 / final_fraction - 1) / (epochs - 1)
+    compounding_k = compounding_time_decay_constant(epochs, final_fraction)
+    steps = np.arange(epochs * steps_per_epoch)
+    per_epoch = schedules.time_decay(initial_rate, per_epoch_k, steps_per_epoch=steps_per_epoch)
+    per_step = schedules.time_decay(initial_rate, per_epoch_k / steps_per_epoch, steps_per_epoch=1)
+    article = article_code.rates_over(article_code.make_time_decay(initial_rate, decay=compounding_k), epochs)
+    versions = pd.DataFrame({TIME_DECAY_VERSIONS[0]: per_epoch.values(steps),
+                             TIME_DECAY_VERSIONS[1]: per_step.values(steps),
+                             TIME_DECAY_VERSIONS[2]: np.repeat(article, steps_per_epoch)},
+                            index=pd.Index(steps, name="step"))
+    versions.attrs.update({"k per epoch": per_epoch_k, "k per step": per_epoch_k / steps_per_epoch,
+                           "k of the article's code": compounding_k, "steps per epoch": steps_per_epoch})
+    return versions
+
+
+def epoch_cuts(versions, steps_per_epoch: int):
+    """For each column of ``versions`` (rates by step, as ``time_decay_versions`` returns them),
+    the fraction of the rate removed at the start of each epoch from 1 on: ``1 - rate at that
+    epoch's first step / rate at the previous epoch's first step``, indexed by epoch."""
+    from . import validation
+
+    steps_per_epoch = validation.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+    starts = versions.iloc[::steps_per_epoch].reset_index(drop=True)
+    cuts = 1 - starts / starts.shift(1)
+    cuts.index.name = "epoch"
+    return cuts.iloc[1:]

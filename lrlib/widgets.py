@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 import traitlets
 
 from . import validation
 from .experiment import OPTIMIZERS, Experiment
-from .plots import plot_bands, plot_history, plot_loss_comparison, plot_range_test
+from .plots import plot_bands, plot_history, plot_loss_comparison, plot_range_test, plot_suggestions_on_sweep
 from .report import band_width_table, scheme_winners
 from .results import Result
 from .training import run
@@ -403,6 +404,62 @@ class RangeTestExplorer:
         plot_range_test(self.current.test, ax=ax, rules=list(self.suggestions()), beta=self.beta.value)
         ax.set_title(self.test.value)
         _replace(self.output, fig, "".join(f"{rule}: {rate:.3g}\n" for rule, rate in self.suggestions().items()))
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class SuggestionExplorer:
+    """A choice of optimizer and suggestion rule and a slider for the smoothing ``beta``, placing
+    every stored range test's suggestion on that optimizer's sweep at once. ``sweep`` and
+    ``suggested`` are results (the sweep, and the runs at the suggested rates, drawn when the
+    rule and smoothing are the ones they were trained at); ``records`` are range tests. Nothing
+    trains."""
+
+    def __init__(self, sweep: Sequence[Result], records: Sequence, suggested: Sequence[Result] = (),
+                 rule: str = "valley", beta: float | None = None):
+        from .range_test import SUGGESTIONS
+
+        if not records:
+            raise ValueError("Argument `records` must hold at least one range test. Received: records=[]")
+        self._records = records
+        self._sweep = {name: [r for r in sweep if r.experiment.optimizer == name]
+                       for name in dict.fromkeys(r.plan.experiment.optimizer for r in records)}
+        missing = [name for name, runs in self._sweep.items() if not runs]
+        if missing:
+            raise ValueError(f"Argument `sweep` must hold runs of every range-tested optimizer; it has none of {missing}.")
+        self._suggested = {r.experiment.optimizer: r for r in suggested}
+        self._trained_at = (rule, records[0].test.beta)
+        style = {"description_width": "initial"}
+        self.optimizer = widgets.ToggleButtons(options=list(self._sweep), description="optimizer", style=style)
+        self.rule = widgets.ToggleButtons(options=list(SUGGESTIONS), value=rule, description="rule", style=style)
+        beta = records[0].test.beta if beta is None else beta
+        self.beta = widgets.FloatSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
+                                        max=0.995, step=0.005, readout_format=".3f", description="smoothing beta",
+                                        style=style, layout=widgets.Layout(width="460px"))
+        self.output = widgets.Output()
+        for control in (self.optimizer, self.rule, self.beta):
+            control.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.optimizer, self.rule, self.beta, self.output])
+        self._show()
+
+    def suggestions(self) -> list[float]:
+        """The chosen optimizer's suggestion from each of its range tests, by the chosen rule and smoothing."""
+        return [r.test.suggestion(self.rule.value, self.beta.value) for r in self._records
+                if r.plan.experiment.optimizer == self.optimizer.value]
+
+    def _show(self):
+        name = self.optimizer.value
+        trained = (self.rule.value, self.beta.value) == self._trained_at
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+        plot_suggestions_on_sweep(self._sweep[name], self.suggestions(),
+                                  self._suggested.get(name) if trained else None, ax=ax)
+        ax.set_title(f"{name}: {self.rule.value} suggestions (beta {self.beta.value:.3f}) on the sweep")
+        rates = self.suggestions()
+        _replace(self.output, fig, f"suggestions from {min(rates):.3g} to {max(rates):.3g} "
+                                   f"({np.log10(max(rates) / min(rates)):.1f} decades)\n")
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -1,0 +1,102 @@
+"""Does the range test pick good rates? The analysis of its suggestions against a sweep
+(lrlib.report), the figure (lrlib.plots) and the slider (lrlib.widgets), on hand-made results."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lrlib import Experiment, plots, report  # noqa: E402
+from lrlib import range_test as rt  # noqa: E402
+from lrlib.data import MNIST_FINGERPRINT  # noqa: E402
+from lrlib.widgets import SuggestionExplorer  # noqa: E402
+
+from test_results import make_result  # noqa: E402
+
+SWEEP = {"adam": [(1e-4, 0.985), (1e-3, 0.990), (1e-2, 0.987), (1e-1, 0.10)],
+         "sgd": [(1e-3, 0.90), (1e-2, 0.97), (1e-1, 0.988), (1.0, 0.10)]}
+
+
+def run(optimizer, rate, accuracy, epochs=2, **fields):
+    return make_result(Experiment(optimizer, rate, epochs=epochs, profile="full"), loss=(2.0,) * epochs,
+                       test_accuracy=accuracy, **fields)
+
+
+def sweep():
+    return [run(name, rate, accuracy) for name, cells in SWEEP.items() for rate, accuracy in cells]
+
+
+def record(optimizer, valley_at, seed=0, steps=50):
+    """A range test whose valley lies around ``valley_at``: a loss falling steeply there."""
+    rates = rt.rates_between(1e-5, 10, steps)
+    losses = 2.3 - 2 / (1 + np.exp(-4 * (np.log10(rates) - np.log10(valley_at)))) + 50 * (rates > valley_at * 30)
+    test = rt.RangeTest(tuple(rates), tuple(losses), 0.0, "reached end=10", 1.0)
+    plan = rt.RangeTestPlan(Experiment(optimizer, 0.001, profile="full", seed=seed), steps=steps)
+    return rt.RangeTestRecord(plan, test, {"data_fingerprint": MNIST_FINGERPRINT, "lrlib": "test"})
+
+
+def records():
+    return [record("adam", 2e-3, seed=0), record("adam", 3e-3, seed=1), record("sgd", 0.2, seed=0),
+            record("sgd", 0.3, seed=1)]
+
+
+def test_suggestions_on_sweep_place_each_suggestion_on_the_band_and_judge_the_run():
+    suggested = [run("adam", 2.5e-3, 0.9893), run("sgd", 0.25, 0.950)]
+    table = report.suggestions_on_sweep(sweep(), records(), suggested, spread=0.0024)
+    adam, sgd = table.loc["adam"], table.loc["sgd"]
+    assert adam["where"] == "inside the band" and adam["good"] and adam["verdict"] == "a tie"
+    assert adam["difference (images)"] == -7  # 0.9893 - 0.990 of 10,000 test images
+    assert (adam["band from"], adam["band to"], adam["best rate"]) == (1e-4, 1e-2, 1e-3)
+    assert sgd["where"] == "between the band and a bad rate" and not sgd["good"] and sgd["verdict"] == "worse"
+    assert sgd["difference (images)"] == -380
+    valleys = [r.test.suggestion("valley") for r in records()[:2]]
+    assert adam["seed spread (decades)"] == pytest.approx(np.log10(max(valleys) / min(valleys)))
+
+
+def test_suggestions_on_sweep_needs_sweep_and_tests_of_each_suggested_optimizer():
+    with pytest.raises(ValueError, match="nadam"):
+        report.suggestions_on_sweep(sweep(), records(), [run("nadam", 1e-3, 0.99)], spread=0.0024)
+    with pytest.raises(ValueError, match="spread=1.5"):
+        report.suggestions_on_sweep(sweep(), records(), [run("adam", 1e-3, 0.99)], spread=1.5)
+
+
+def test_range_test_cost_counts_steps_whether_or_not_a_result_recorded_them():
+    # The full profile's 48,000 training images in batches of 250 make 192 steps per epoch.
+    runs = sweep()[:3] + [run("adam", 1e-1, 0.1, steps_per_epoch=192)]
+    table = report.range_test_cost(records()[:2], runs)
+    assert table.loc["adam", "one epoch (steps)"] == 192 and table.loc["adam", "range test (steps)"] == 50
+    assert table.loc["adam", "sweep (steps)"] == 4 * 2 * 192
+    assert table.loc["adam", "test / epoch"] == pytest.approx(50 / 192)
+    assert table.loc["adam", "sweep / test"] == pytest.approx(4 * 2 * 192 / 50)
+    with pytest.raises(ValueError, match="sgd"):
+        report.range_test_cost(records(), runs)
+    foreign = [make_result(Experiment("adam", 1e-3, profile="full"), data_fingerprint="0" * 64)]
+    with pytest.raises(ValueError, match="steps per epoch are unknown"):
+        report.range_test_cost(records()[:2], foreign)
+
+
+def test_plot_suggestions_on_sweep_draws_the_sweep_the_ticks_and_the_star():
+    ax = plots.plot_suggestions_on_sweep(sweep()[:4], [2e-3, 3e-3], run("adam", 2.5e-3, 0.9893))
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[0] == "sweep" and labels.count("range-test suggestions") == 1
+    assert [line.get_xdata()[0] for line in ax.lines[1:3]] == [2e-3, 3e-3]
+    assert labels[-2] == "trained at the suggestion: 0.9893" and ax.get_xscale() == "log"
+    assert len(plots.plot_suggestions_on_sweep(sweep()[:4], [2e-3]).lines) == 3  # no star without a run
+
+
+def test_suggestion_explorer_moves_the_suggestions_with_rule_and_smoothing():
+    explorer = SuggestionExplorer(sweep(), records(), [run("adam", 2.5e-3, 0.9893)])
+    valleys = explorer.suggestions()
+    assert valleys == [r.test.suggestion("valley") for r in records()[:2]]
+    explorer.rule.value = "minimum/10"
+    assert explorer.suggestions() != valleys
+    explorer.optimizer.value = "sgd"
+    assert explorer.suggestions() == [r.test.suggestion("minimum/10") for r in records()[2:]]
+    explorer.beta.value = 0.9
+    assert explorer.suggestions() == [r.test.suggestion("minimum/10", 0.9) for r in records()[2:]]
+    with pytest.raises(ValueError, match="none of \\['adam'\\]"):
+        SuggestionExplorer(sweep()[4:], records())
+    with pytest.raises(ValueError, match="records=\\[\\]"):
+        SuggestionExplorer(sweep(), [])

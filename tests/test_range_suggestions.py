@@ -100,3 +100,10 @@ def test_suggestion_explorer_moves_the_suggestions_with_rule_and_smoothing():
         SuggestionExplorer(sweep()[4:], records())
     with pytest.raises(ValueError, match="records=\\[\\]"):
         SuggestionExplorer(sweep(), [])
+
+
+def test_names_by_groups_the_index_by_a_column():
+    import pandas as pd
+
+    table = pd.DataFrame({"verdict": ["a tie", "worse", "a tie"]}, index=["adam", "sgd", "adagrad"])
+    assert report.names_by(table, "verdict") == {"a tie": "adam, adagrad", "worse": "sgd"}

@@ -51,3 +51,54 @@ register(
           idea="range_test(model, x, y, start=1e-4, end=1e2, steps=60, batch_size=32): 60 batches cover "
                "6 decades in 59 equal steps of log-rate."),
 )
+
+
+_WORKS = "15_does_the_range_test_work"
+
+
+def _short_runs(group: str, optimizer: str | None = None) -> list:
+    from ..catalog import scenarios, sensitivity_epochs
+    from ..training import run_many
+
+    runs = run_many([s.experiment for s in scenarios(group)])
+    if group == "range-suggested":
+        runs = [r for r in runs if r.experiment.epochs == sensitivity_epochs()]
+    return [r for r in runs if optimizer in (None, r.experiment.optimizer)]
+
+
+def _suggested_minus_best(name: str = "sgd", fraction: bool = False) -> float:
+    from ..report import test_images
+
+    best = max(_short_runs("adaptive-sweep", name), key=lambda r: r.test_accuracy)
+    gap = _short_runs("range-suggested", name)[0].test_accuracy - best.test_accuracy
+    return gap if fraction else round(gap * test_images(best))
+
+
+def _inside_the_band(rule: str) -> frozenset[str]:
+    from ..catalog import scenarios
+    from ..report import good_band_width
+    from ..training import run_many
+
+    records = run_many([s.experiment for s in scenarios("range-tests")])
+    inside = set()
+    for name in {r.plan.experiment.optimizer for r in records}:
+        rate = np.median([r.test.suggestion(rule) for r in records if r.plan.experiment.optimizer == name])
+        band = good_band_width(_short_runs("adaptive-sweep", name))
+        if band["band from"] <= rate <= band["band to"]:
+            inside.add(name)
+    return frozenset(inside)
+
+
+register(
+    Check("ex-suggested-images", _WORKS, "one whole number, positive when the suggested run is better",
+          expected=_suggested_minus_best, rtol=0.0, atol=0.5,
+          idea="(suggested run's test accuracy - best swept run's) x report.test_images(...), rounded.",
+          mistakes=(Mistake(lambda: -_suggested_minus_best(), "the size is right, the sign is not: suggested minus best."),
+                    Mistake(lambda: _suggested_minus_best(fraction=True),
+                            "that is a fraction of the test set; turn it into images."))),
+    Check("ex-suggested-steepest", _WORKS, "a set of optimizer names",
+          expected=lambda: _inside_the_band("steepest"),
+          idea="for each optimizer: np.median of record.test.suggestion('steepest') over its tests, then "
+               "band from <= that <= band to.",
+          mistakes=(Mistake(lambda: _inside_the_band("valley"), "those are the valley rule's; use 'steepest'."),)),
+)

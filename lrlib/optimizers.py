@@ -81,3 +81,54 @@ def check_option(optimizer: str, name: str, value: Any) -> Any:
         raise ValueError(f"Argument `optimizer_options` must hold plain numbers, booleans or strings. "
                          f"Received: {label}={value!r}")
     return value
+
+
+@keras.saving.register_keras_serializable(package="lrlib")
+class ScheduledMomentumSGD(keras.optimizers.SGD):
+    """Keras's SGD with a momentum that follows a schedule of the step, evaluated in the train
+    step like the learning rate: ``momentum`` is ``schedules.cyclical_momentum`` (with
+    ``triangular`` rates) or ``schedules.one_cycle_momentum`` (with ``one_cycle``).
+
+    Keras 3's ``SGD`` reads its ``momentum`` as a Python float while it traces the train step,
+    so a callback that sets ``optimizer.momentum`` during training changes nothing the compiled
+    step computes. This subclass computes the momentum from ``iterations`` inside the step
+    instead. The update is Keras's own (``velocity = m * velocity - lr * g``, then
+    ``w = w + velocity``, or Nesterov's form).
+    """
+
+    def __init__(self, learning_rate=0.01, momentum=None, nesterov: bool = False, **kwargs):
+        from .schedules import MOMENTUM_KINDS, KerasSchedule, Schedule
+
+        if isinstance(momentum, dict):  # from a saved model's config
+            momentum = keras.saving.deserialize_keras_object(momentum)
+        if isinstance(momentum, Schedule):
+            momentum = momentum.keras()
+        if not isinstance(momentum, KerasSchedule) or momentum.schedule.kind not in MOMENTUM_KINDS:
+            raise ValueError(f"Argument `momentum` must be one of lrlib's momentum schedules ({', '.join(MOMENTUM_KINDS)}); "
+                             f"for a constant momentum use keras.optimizers.SGD. Received: momentum={momentum!r}")
+        # Any momentum other than 0 makes Keras build the velocity variables; the value is unused.
+        super().__init__(learning_rate=learning_rate, momentum=1.0, nesterov=nesterov, **kwargs)
+        self.momentum_schedule = momentum
+
+    @property
+    def current_momentum(self) -> float:
+        """The momentum of the next step."""
+        return float(self.momentum_schedule(self.iterations))
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops = keras.ops
+        learning_rate = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        momentum = ops.cast(self.momentum_schedule(self.iterations), variable.dtype)
+        velocity = self.momentums[self._get_variable_index(variable)]
+        self.assign(velocity, ops.subtract(ops.multiply(velocity, momentum), ops.multiply(gradient, learning_rate)))
+        if self.nesterov:
+            self.assign_add(variable, ops.subtract(ops.multiply(velocity, momentum),
+                                                   ops.multiply(gradient, learning_rate)))
+        else:
+            self.assign_add(variable, velocity)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["momentum"] = keras.saving.serialize_keras_object(self.momentum_schedule)
+        return config

@@ -155,6 +155,24 @@ class RangeTest:
         loss starts to fall and where it stops (``descent``)."""
         return descent(self.rates, smooth(self.losses, self.beta if beta is None else beta))
 
+    def cyclical_schedule(self, step_size: int, policy: str = "triangular", gamma: float | None = None,
+                          beta: float | None = None):
+        """A cyclical rate between this test's ``cycle_bounds``: ``policy`` is ``triangular``,
+        ``triangular2`` or ``exp_range`` (which needs ``gamma``). Raises ``ValueError`` when
+        the curve has no descent to take bounds from."""
+        from . import schedules
+
+        policies = {"triangular": schedules.triangular, "triangular2": schedules.triangular2,
+                    "exp_range": schedules.exp_range}
+        if policy not in policies:
+            raise ValueError(f"Argument `policy` must be one of {list(policies)}. Received: policy={policy!r}")
+        low, high = self.cycle_bounds(beta)
+        if low >= high:
+            raise ValueError(f"This range test has no descent to take cycle bounds from: it falls at one rate only "
+                             f"({low:.3g}). Received: a test of {len(self.rates)} batches, stopped because {self.stop_reason}")
+        extra = {} if policy != "exp_range" else {"gamma": gamma}
+        return policies[policy](low, high, step_size, **extra)
+
     def disagreement(self, beta: float | None = None) -> float:
         """How far apart the suggestions are, in decades. Over 1, treat each with suspicion."""
         values = list(self.suggestions(beta).values())

@@ -357,9 +357,9 @@ def join(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> Schedule:
 # --- cyclical schedules (Smith 2017) and one-cycle (Smith & Topin 2017) -----------------------
 
 def _cycle_bounds(base_rate: Any, max_rate: Any) -> tuple[float, float]:
-    """A cycle's low and high rates: positive, and the low one not above the high one."""
+    """A cycle's low and high rates: positive, and the low one below the high one."""
     max_rate = _rate("max_rate", max_rate)
-    return validation.not_above("base_rate", _rate("base_rate", base_rate), "max_rate", max_rate), max_rate
+    return validation.below("base_rate", _rate("base_rate", base_rate), "max_rate", max_rate), max_rate
 
 
 def _triangle(step, xp, step_size):
@@ -424,15 +424,20 @@ def exp_range(base_rate: float, max_rate: float, step_size: int, gamma: float) -
 ONE_CYCLE_SHAPES = ("cosine", "linear")
 
 
-def _one_cycle(step, xp, peak_rate, total_steps, warmup_fraction, start_divisor, final_divisor, shape):
+def _one_cycle_halves(step, xp, total_steps, warmup_fraction, shape):
+    """The peak step, how much of the warm-up is done and how much of the anneal is left (each
+    from 0 to 1, along ``shape``)."""
     peak_step = _one_cycle_peak(total_steps, warmup_fraction)
-    start, final = peak_rate / start_divisor, peak_rate / final_divisor
     rising = xp.minimum(step / peak_step, 1.0)
     falling = xp.clip((step - peak_step) / (total_steps - 1 - peak_step), 0.0, 1.0)
     if shape == "cosine":
-        done, left = (1.0 - xp.cos(math.pi * rising)) / 2.0, (1.0 + xp.cos(math.pi * falling)) / 2.0
-    else:
-        done, left = rising, 1.0 - falling
+        return peak_step, (1.0 - xp.cos(math.pi * rising)) / 2.0, (1.0 + xp.cos(math.pi * falling)) / 2.0
+    return peak_step, rising, 1.0 - falling
+
+
+def _one_cycle(step, xp, peak_rate, total_steps, warmup_fraction, start_divisor, final_divisor, shape):
+    peak_step, done, left = _one_cycle_halves(step, xp, total_steps, warmup_fraction, shape)
+    start, final = peak_rate / start_divisor, peak_rate / final_divisor
     # The anneal is written from the final rate up, so that its small end keeps float32 precision.
     return xp.where(step < peak_step, start + (peak_rate - start) * done, final + (peak_rate - final) * left)
 
@@ -461,13 +466,71 @@ def one_cycle(peak_rate: float, total_steps: int, warmup_fraction: float = 0.3, 
     (``final_divisor=1e5, warmup_fraction=0.25``); both anneal along a cosine.
     """
     peak_rate = _rate("peak_rate", peak_rate)
-    total_steps = validation.integer("total_steps", total_steps, minimum=3)
-    warmup_fraction = validation.number("warmup_fraction", warmup_fraction, minimum=0.0, maximum=1.0,
-                                        exclusive_minimum=True, exclusive_maximum=True)
+    total_steps, warmup_fraction, shape = _one_cycle_shape(total_steps, warmup_fraction, shape)
     start_divisor = validation.number("start_divisor", start_divisor, minimum=1.0)
     final_divisor = validation.number("final_divisor", final_divisor, minimum=1.0)
     _rate("peak_rate / final_divisor", peak_rate / final_divisor)  # the final rate must stay a float32 rate
-    if shape not in ONE_CYCLE_SHAPES:
-        raise ValueError(f"Argument `shape` must be one of {ONE_CYCLE_SHAPES}. Received: shape={shape!r}")
     return _make("one_cycle", peak_rate=peak_rate, total_steps=total_steps, warmup_fraction=warmup_fraction,
                  start_divisor=start_divisor, final_divisor=final_divisor, shape=shape)
+
+
+def _one_cycle_shape(total_steps: Any, warmup_fraction: Any, shape: Any) -> tuple[int, float, str]:
+    total_steps = validation.integer("total_steps", total_steps, minimum=3)
+    warmup_fraction = validation.number("warmup_fraction", warmup_fraction, minimum=0.0, maximum=1.0,
+                                        exclusive_minimum=True, exclusive_maximum=True)
+    if shape not in ONE_CYCLE_SHAPES:
+        raise ValueError(f"Argument `shape` must be one of {ONE_CYCLE_SHAPES}. Received: shape={shape!r}")
+    return total_steps, warmup_fraction, shape
+
+
+# --- momentum cycled against the rate ---------------------------------------------------------
+# Smith (2018) pairs a rising rate with a falling momentum and the other way round: while the
+# rate is large, a smaller momentum keeps the effective step (rate / (1 - momentum)) in check.
+# These are schedules of SGD's momentum, for ``optimizers.ScheduledMomentumSGD``.
+
+MOMENTUM_KINDS = ("cyclical_momentum", "one_cycle_momentum")
+
+
+def _momentum_bounds(low_momentum: Any, high_momentum: Any) -> tuple[float, float]:
+    high = validation.number("high_momentum", high_momentum, minimum=0.0, maximum=1.0, exclusive_maximum=True)
+    low = validation.number("low_momentum", low_momentum, minimum=0.0, maximum=1.0, exclusive_maximum=True)
+    return validation.below("low_momentum", low, "high_momentum", high), high
+
+
+def _cyclical_momentum(step, xp, low_momentum, high_momentum, step_size):
+    _, wave = _triangle(step, xp, step_size)
+    return high_momentum - (high_momentum - low_momentum) * wave
+
+
+@_kind("cyclical_momentum", _cyclical_momentum)
+def cyclical_momentum(step_size: int, low_momentum: float = 0.85, high_momentum: float = 0.95) -> Schedule:
+    """The momentum for ``triangular`` (and kin) with the same ``step_size``: ``high_momentum``
+    where the rate is at its base, down to ``low_momentum`` where it peaks, and back.
+
+    momentum = high - (high - low) * max(0, 1 - x)   (x as in ``triangular``)
+    """
+    low, high = _momentum_bounds(low_momentum, high_momentum)
+    return _make("cyclical_momentum", low_momentum=low, high_momentum=high,
+                 step_size=_positive_int("step_size", step_size))
+
+
+def _one_cycle_momentum(step, xp, low_momentum, high_momentum, total_steps, warmup_fraction, shape):
+    peak_step, done, left = _one_cycle_halves(step, xp, total_steps, warmup_fraction, shape)
+    span = high_momentum - low_momentum
+    return xp.where(step < peak_step, high_momentum - span * done, low_momentum + span * (1.0 - left))
+
+
+@_kind("one_cycle_momentum", _one_cycle_momentum)
+def one_cycle_momentum(total_steps: int, warmup_fraction: float = 0.3, low_momentum: float = 0.85,
+                       high_momentum: float = 0.95, shape: str = "cosine") -> Schedule:
+    """The momentum for ``one_cycle`` with the same ``total_steps``, ``warmup_fraction`` and
+    ``shape``: from ``high_momentum`` down to ``low_momentum`` at the rate's peak, then back up
+    to ``high_momentum`` at the last step (fastai's default bounds, 0.95 and 0.85).
+
+    momentum = high - (high - low) * shape(step / p)                                 for step < p
+    momentum = low + (high - low) * shape((step - p) / (total_steps - 1 - p))        from p on
+    """
+    low, high = _momentum_bounds(low_momentum, high_momentum)
+    total_steps, warmup_fraction, shape = _one_cycle_shape(total_steps, warmup_fraction, shape)
+    return _make("one_cycle_momentum", low_momentum=low, high_momentum=high, total_steps=total_steps,
+                 warmup_fraction=warmup_fraction, shape=shape)

@@ -85,6 +85,13 @@ def not_above(name: str, value: float, other_name: str, other: float) -> float:
     return value
 
 
+def below(name: str, value: float, other_name: str, other: float) -> float:
+    """``value`` when it is < ``other``: the low bound of a cycle, which equal bounds would flatten."""
+    if value >= other:
+        raise ValueError(f"Argument `{name}` must be < {other_name}={other!r}. {_received(name, value)}")
+    return value
+
+
 def flag_from_environment(name: str, text: str | None) -> bool:
     """An on/off environment variable: ``1/true/yes/on`` or ``0/false/no/off`` (or unset/empty)."""
     cleaned = (text or "").strip().lower()

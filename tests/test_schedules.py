@@ -44,6 +44,8 @@ REFERENCE = {
                   lambda t: 0.01 + 0.09 * triangle(t, 400) * 0.999 ** t),
     "one_cycle": (S.one_cycle(0.1, total_steps=2001), lambda t: one_cycle(t, cosine=True)),
     "one_cycle linear": (S.one_cycle(0.1, total_steps=2001, shape="linear"), lambda t: one_cycle(t, cosine=False)),
+    "cyclical_momentum": (S.cyclical_momentum(step_size=400), lambda t: 0.95 - 0.10 * triangle(t, 400)),
+    "one_cycle_momentum": (S.one_cycle_momentum(total_steps=2001), lambda t: one_cycle_momentum(t)),
 }
 
 
@@ -61,6 +63,14 @@ def one_cycle(t, peak=0.1, total=2001, warmup=0.3, start_divisor=25, final_divis
     if t < top:
         return start + (peak - start) * shape(t / top)
     return peak + (final - peak) * shape(min((t - top) / (total - 1 - top), 1))
+
+
+def one_cycle_momentum(t, low=0.85, high=0.95, total=2001, warmup=0.3):
+    """fastai's momentum for one cycle: high to low (cosine) while the rate rises, back after."""
+    top = round(warmup * (total - 1))
+    if t < top:
+        return high - (high - low) * (1 - math.cos(math.pi * t / top)) / 2
+    return low + (high - low) * (1 - math.cos(math.pi * min((t - top) / (total - 1 - top), 1))) / 2
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCE))

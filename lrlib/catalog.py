@@ -204,7 +204,7 @@ def adaptive_sweep(profile: str | None = None) -> list[Scenario]:
 # The sweep's cells on which a good band's edge hangs by less than the seed-to-seed spread
 # (``report.noisy_band_edges`` on the full-profile sweep; a test keeps this list in step with the
 # stored results). Each is repeated with two more seeds to see whether the band's width holds.
-SENSITIVITY_REPEATS = (("adam", 0.01), ("adamax", 0.001), ("adamw", 0.01))
+SENSITIVITY_REPEATS = (("adam", 0.01), ("adamax", 0.001), ("adamw", 0.01), ("rmsprop", 0.01))
 
 
 def adaptive_repeats(profile: str | None = None) -> list[Scenario]:

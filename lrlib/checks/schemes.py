@@ -2,4 +2,210 @@
 
 from __future__ import annotations
 
-from ._core import Check, Mistake, register  # noqa: F401
+import numpy as np
+
+from ._core import Check, Mistake, register
+
+_CHOOSING = "09_choosing_a_scheme"
+_ARTICLE_CODE = "10_article_decay_code"
+
+# The settings the exercises of chapter 10 fix: chapter 6's time decay from 0.01 over the article's
+# 25 epochs, and the article's 192 steps per epoch (48,000 training images in batches of 250).
+_START, _EPOCHS, _STEPS_PER_EPOCH = 0.01, 25, 192
+
+
+# --- chapter 09: the grid of schemes -----------------------------------------------------------------
+
+def _grid():
+    from ..catalog import scenarios
+    from ..report import grid_table
+    from ..training import run_many
+
+    results = run_many([s.experiment for s in scenarios("decay-grid")])
+    return results, grid_table(results)
+
+
+def _tie() -> float:
+    from ..report import book_seed_spread
+
+    return book_seed_spread()
+
+
+def _tied_at_the_article_rate(tie: float | None = None) -> frozenset[str]:
+    """The schemes within ``tie`` (default: the book's seed spread) of the best, for Adam from
+    the article's baseline rate."""
+    from ..catalog import scenario
+    from ..report import scheme_winners
+
+    rate = scenario("fixed-lr", "baseline").experiment.learning_rate
+    winners = scheme_winners(_grid()[1], tie=_tie() if tie is None else tie)
+    return frozenset(winners.loc[("adam", rate), "tied with the best"].split(", "))
+
+
+def _adam_best_row():
+    from ..report import scheme_winners
+
+    rows = scheme_winners(_grid()[1]).loc["adam"]
+    return rows.loc[rows["best accuracy"].idxmax()]
+
+
+def _fixed_joins_at(runner_up: bool = False, scale: float = 1.0) -> float:
+    """The smallest tie at which the fixed rate joins the winners at Adam's best initial rate (its
+    gap to the best scheme); with ``runner_up``, the gap between the best and the second scheme."""
+    _, table = _grid()
+    row = _adam_best_row()
+    if not runner_up:
+        return scale * float(row["gain over fixed"])
+    cell = table[(table["optimizer"] == "adam") & (table["initial rate"] == row.name)]
+    top_two = cell["test accuracy"].nlargest(2)
+    return scale * float(top_two.iloc[0] - top_two.iloc[1])
+
+
+def _seed_leads(optimizer: str = "sgd", in_images: bool = True, over_the_last: bool = False) -> list[float]:
+    """For each seed of the seed study (the grid's run and its repeats), the lead of the best scheme
+    over the runner-up (or, with ``over_the_last``, over the worst), in test images or as a fraction."""
+    from ..catalog import scenarios
+    from ..report import grid_table, test_images
+    from ..training import run_many
+
+    results, _ = _grid()
+    repeats = run_many([s.experiment for s in scenarios("decay-seeds")])
+    rate = next(r.experiment.initial_rate for r in repeats if r.experiment.optimizer == optimizer)
+    same_row = [r for r in results if r.experiment.optimizer == optimizer and r.experiment.initial_rate == rate]
+    seeds = grid_table(same_row + [r for r in repeats if r.experiment.optimizer == optimizer])
+    by_seed = seeds.pivot_table(index="scheme", columns="seed", values="test accuracy")
+    scale = test_images(repeats[0]) if in_images else 1.0
+    leads = []
+    for seed in by_seed.columns:
+        ordered = by_seed[seed].sort_values(ascending=False)
+        other = ordered.iloc[-1] if over_the_last else ordered.iloc[1]
+        leads.append(float((ordered.iloc[0] - other) * scale))
+    return leads
+
+
+# --- chapter 10: the article's decay code ------------------------------------------------------------
+
+def _course_time_decay():
+    from ..catalog import decay_schedule
+
+    return decay_schedule("time", _START, _EPOCHS)
+
+
+def _on_epochs(answer) -> list[float]:
+    """A schedule written as a function of the epoch, asked for each of the 25 epochs twice, as a
+    second run or a restart would ask it: a function that keeps state gives itself away."""
+    if not callable(answer):
+        return answer
+    first = [float(answer(epoch)) for epoch in range(_EPOCHS)]
+    second = [float(answer(epoch)) for epoch in range(_EPOCHS)]
+    if not np.allclose(first, second, rtol=1e-12, atol=0.0, equal_nan=True):
+        raise ValueError("asked a second time for the same epochs, your function returned other rates: it keeps "
+                         "state between calls, as the article's does; compute the rate from the epoch alone")
+    return first
+
+
+def _time_decay_by_epoch(shift: int = 0, decay_rate: float | None = None) -> list[float]:
+    schedule = _course_time_decay()
+    k = schedule.args["decay_rate"] if decay_rate is None else decay_rate
+    return [_START / (1 + k * (epoch + shift)) for epoch in range(_EPOCHS)]
+
+
+def _article_compounding() -> list[float]:
+    from .. import article_code
+
+    k = _course_time_decay().args["decay_rate"]
+    return [float(rate) for rate in article_code.rates_over(article_code.make_time_decay(_START, decay=k), _EPOCHS)]
+
+
+def _sample_steps() -> np.ndarray:
+    """Steps at and inside epochs, from the first to the last of the 25: where a per-step and a
+    per-epoch schedule part."""
+    quarter = _STEPS_PER_EPOCH // 4
+    return np.array([0, 1, quarter, 2 * quarter, _STEPS_PER_EPOCH, _STEPS_PER_EPOCH + 2 * quarter,
+                     12 * _STEPS_PER_EPOCH, 12 * _STEPS_PER_EPOCH + 3 * quarter, 24 * _STEPS_PER_EPOCH,
+                     _EPOCHS * _STEPS_PER_EPOCH - 1])
+
+
+def _on_steps(answer) -> list[float]:
+    """An lrlib schedule (or any function of the optimizer's step, a Keras schedule say) at the
+    sample steps; an epoch-based lrlib schedule gets the article's steps per epoch."""
+    steps = _sample_steps()
+    if hasattr(answer, "values") and hasattr(answer, "with_steps_per_epoch"):
+        if answer.needs_steps_per_epoch:
+            answer = answer.with_steps_per_epoch(_STEPS_PER_EPOCH)
+        return [float(rate) for rate in answer.values(steps)]
+    if callable(answer):
+        return [float(answer(int(step))) for step in steps]
+    return answer
+
+
+def _per_step_time_decay(per_step: bool = True, divide: bool = True) -> list[float]:
+    from .. import schedules
+
+    k = _course_time_decay().args["decay_rate"]
+    if not per_step:
+        per_epoch = _course_time_decay().with_steps_per_epoch(_STEPS_PER_EPOCH)
+        return [float(rate) for rate in per_epoch.values(_sample_steps())]
+    schedule = schedules.time_decay(_START, k / _STEPS_PER_EPOCH if divide else k, steps_per_epoch=1)
+    return [float(rate) for rate in schedule.values(_sample_steps())]
+
+
+register(
+    Check("ex-schemes-ties", _CHOOSING, "a set of scheme names (those tied with the best)",
+          expected=_tied_at_the_article_rate,
+          idea="scheme_winners(table, tie=TIE) lists, per optimizer and initial rate, every scheme within the "
+               "tie threshold of the best; read the row of Adam from 0.001.",
+          mistakes=(Mistake(lambda: _tied_at_the_article_rate(tie=0.0),
+                            "with no tie threshold only the top scheme is left, though its lead is smaller than "
+                            "what the seed alone moves a run: use tie=TIE."),
+                    Mistake(lambda: _tied_at_the_article_rate(tie=0.001),
+                            "0.001 is the slider's starting point, ten test images; the book's tie threshold is "
+                            "TIE (report.book_seed_spread())."),
+                    Mistake(lambda: _tied_at_the_article_rate(tie=min(100 * _tie(), 0.99)),
+                            "that threshold is in points (percent); scheme_winners takes a difference in test "
+                            "accuracy as a fraction, TIE itself."))),
+    Check("ex-schemes-seed-leads", _CHOOSING, "a list of counts of test images, one per seed",
+          expected=_seed_leads, rtol=0.0, atol=0.5,
+          idea="for each seed (a column of by_seed), take the best test accuracy of SGD's schemes minus the "
+               "second best, and multiply by report.test_images.",
+          mistakes=(Mistake(lambda: _seed_leads(in_images=False),
+                            "those are differences in test accuracy (fractions or points), not images: multiply "
+                            "the fraction by report.test_images."),
+                    Mistake(lambda: _seed_leads(over_the_last=True),
+                            "that is the lead over the worst scheme; the runner-up is the second best."),
+                    Mistake(lambda: _seed_leads(optimizer="adam"),
+                            "those are Adam's leads; the exercise asks for SGD's."))),
+    Check("ex-schemes-tie-slider", _CHOOSING, "one number, a difference in test accuracy (a fraction)",
+          expected=_fixed_joins_at, rtol=0.0, atol=0.0005,
+          idea="the fixed rate joins the winners once the tie reaches its gap to the best scheme: the "
+               "'gain over fixed' of Adam's best row.",
+          mistakes=(Mistake(lambda: _fixed_joins_at(scale=100.0),
+                            "that is in points (percent); the slider's value is a fraction: divide by 100."),
+                    Mistake(lambda: _fixed_joins_at(runner_up=True),
+                            "at that tie the runner-up joins the best; the fixed rate joins later."))),
+    Check("ex-article-time-fix", _ARTICLE_CODE, "a function of the epoch (or the list of its 25 rates)",
+          expected=lambda: _on_epochs(_course_time_decay().with_steps_per_epoch(1).values),
+          prepare=_on_epochs, rtol=1e-6,
+          idea="return initial_rate / (1 + k * epoch) with initial_rate = 0.01 and k = 9 / 24, computed from "
+               "the epoch alone, with no global variable.",
+          mistakes=(Mistake(_article_compounding,
+                            "those are the article's compounding rates: each call multiplies the rate the previous "
+                            "call already shrank; compute it from the initial rate and the epoch instead."),
+                    Mistake(lambda: _time_decay_by_epoch(shift=1),
+                            "Keras counts epochs from 0, and epoch 0 must run at the initial rate: use epoch, "
+                            "not epoch + 1."),
+                    Mistake(lambda: _time_decay_by_epoch(decay_rate=1.5e-6),
+                            "that is the article's constant, with which the rate hardly moves; use k = 9 / 24, "
+                            "which ends at a tenth in the last of 25 epochs."))),
+    Check("ex-article-per-step", _ARTICLE_CODE,
+          "an lrlib schedule (or a function of the optimizer's step)",
+          expected=_per_step_time_decay, prepare=_on_steps, rtol=1e-6,
+          idea="schedules.time_decay(0.01, k / 192, steps_per_epoch=1) with k = 9 / 24: with one 'epoch' per "
+               "step the formula sees the step, and k / 192 per step adds up to k per epoch.",
+          mistakes=(Mistake(lambda: _per_step_time_decay(per_step=False),
+                            "that is chapter 6's schedule, which changes once per epoch (look inside an epoch); "
+                            "Keras 2's decay changed the rate at every step."),
+                    Mistake(lambda: _per_step_time_decay(divide=False),
+                            "that applies chapter 6's per-epoch constant at every step and falls 192 times too "
+                            "fast: per step the constant is k / 192."))),
+)

@@ -164,7 +164,8 @@ def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict
     On a grid the true band edges lie between grid points, so the width is bracketed: ``width``
     spans the good rates measured (a lower bound), ``width_at_most`` spans the nearest rates
     outside them, ``bad below`` and ``bad above`` (0 and ``inf`` when the band reaches the
-    grid's end, and then ``width_at_most`` is ``inf``). Returns those, the best rate and
+    grid's end, and then ``width_at_most`` is ``inf``), with their test accuracy (``accuracy
+    below``, ``accuracy above``; NaN at the grid's end). Returns those, the best rate and
     accuracy, the accuracy a good rate needs (``cutoff``) and the band's ends.
     """
     _one_optimizer(results)
@@ -186,6 +187,8 @@ def good_band_width(results: Sequence[Result], tolerance: float = 0.005) -> dict
         "best rate": float(rates[best]), "best accuracy": float(accuracy[best]), "cutoff": float(cutoff),
         "band from": float(rates[low]), "band to": float(rates[high]),
         "bad below": float(below), "bad above": float(above),
+        "accuracy below": float(accuracy[low - 1]) if low > 0 else float("nan"),
+        "accuracy above": float(accuracy[high + 1]) if high < len(rates) - 1 else float("nan"),
         "width": float(np.log10(rates[high] / rates[low])),
         "width_at_most": float(np.log10(above / below)) if below > 0 and np.isfinite(above) else float("inf"),
     }

@@ -107,3 +107,10 @@ def test_names_by_groups_the_index_by_a_column():
 
     table = pd.DataFrame({"verdict": ["a tie", "worse", "a tie"]}, index=["adam", "sgd", "adagrad"])
     assert report.names_by(table, "verdict") == {"a tie": "adam, adagrad", "worse": "sgd"}
+
+
+def test_good_band_width_gives_the_accuracy_of_the_bad_neighbours():
+    band = report.good_band_width([run("adam", rate, accuracy) for rate, accuracy in SWEEP["adam"]])
+    assert (band["accuracy below"], band["accuracy above"]) == (pytest.approx(np.nan, nan_ok=True), 0.10)
+    band = report.good_band_width([run("sgd", rate, accuracy) for rate, accuracy in SWEEP["sgd"]])
+    assert (band["bad below"], band["accuracy below"]) == (1e-2, 0.97)

@@ -241,6 +241,22 @@ def repeated_cells_table(results: Sequence[Result], repeats: Sequence[Result], t
     return pd.DataFrame(rows).set_index(["optimizer", "rate"])
 
 
+def repeats_summary(results: Sequence[Result], repeats: Sequence[Result], tolerance: float = 0.005) -> dict[str, Any]:
+    """What repeating a sweep's edge cells with more seeds showed: how many cells were repeated,
+    how many keep the verdict (good or not) of their single sweep run when their seeds are
+    averaged, how many optimizers keep their band width, and the largest range of test accuracy
+    among one cell's seeds (``seed_spread`` of the repeated cells)."""
+    table = repeated_cells_table(results, repeats, tolerance)
+    widths = table.groupby(level="optimizer")[["width (one seed)", "width (mean)"]].first()
+    swept = {r.experiment for r in results}
+    pooled = list(results) + [r for r in repeats if r.experiment not in swept]
+    cells = {(r.experiment.optimizer, r.experiment.initial_rate) for r in repeats}
+    return {"cells": len(table), "verdicts kept": int((table["good (one seed)"] == table["good (mean)"]).sum()),
+            "optimizers": len(widths), "widths kept": int((widths["width (one seed)"] == widths["width (mean)"]).sum()),
+            "largest seed range": seed_spread(seed_repeats(
+                [r for r in pooled if (r.experiment.optimizer, r.experiment.initial_rate) in cells]))}
+
+
 def band_width_table(results: Sequence[Result], tolerance: float = 0.005):
     """``good_band_width`` for each optimizer of ``results``, as a ``pandas.DataFrame`` sorted from
     the widest band to the narrowest."""

@@ -114,3 +114,14 @@ def test_good_band_width_gives_the_accuracy_of_the_bad_neighbours():
     assert (band["accuracy below"], band["accuracy above"]) == (pytest.approx(np.nan, nan_ok=True), 0.10)
     band = report.good_band_width([run("sgd", rate, accuracy) for rate, accuracy in SWEEP["sgd"]])
     assert (band["bad below"], band["accuracy below"]) == (1e-2, 0.97)
+
+
+def test_repeats_summary_counts_kept_verdicts_and_widths_and_the_seed_range():
+    sweep_runs = [run("adam", rate, accuracy) for rate, accuracy in SWEEP["adam"]]
+    seeds = [make_result(Experiment("adam", 1e-2, epochs=2, profile="full", seed=seed), loss=(2.0, 2.0),
+                         test_accuracy=accuracy) for seed, accuracy in [(1, 0.980), (2, 0.981)]]
+    summary = report.repeats_summary(sweep_runs, [sweep_runs[2], *seeds])
+    # The mean of 0.987, 0.980 and 0.981 (0.9827) misses the cutoff of 0.985: the verdict flips and
+    # the band loses its upper decade.
+    assert summary == {"cells": 1, "verdicts kept": 0, "optimizers": 1, "widths kept": 0,
+                       "largest seed range": pytest.approx(0.007)}

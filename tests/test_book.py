@@ -103,6 +103,17 @@ def test_the_range_test_chapter_quotes_the_stored_suggestions(built_book):
         assert f"{rows['median'].min():.2g} to {rows['median'].max():.2g}" in page, name
 
 
+def test_the_band_widths_in_the_sensitivity_chapter_are_the_stored_ones(built_book):
+    from lrlib import find_stored, report, scenarios
+
+    table = report.band_width_table([find_stored(s.experiment) for s in scenarios("adaptive-sweep", "full")])
+    page = (built_book / "book" / "13_does_the_rate_matter_less.html").read_text()
+    for name, band in table.iterrows():
+        assert f"{band['best accuracy']:.4f}" in page, name
+    for name in ("adam", "adadelta"):  # the bands the text quotes
+        assert f"{table.loc[name, 'band from']:g} to {table.loc[name, 'band to']:g}" in page, name
+
+
 def test_the_instructors_page_times_every_chapter(built_book):
     from lrlib.classroom import book_chapters
 

@@ -88,3 +88,25 @@ def test_the_range_test_chapters_claims_hold_on_every_stored_test():
         suggested = record.test.suggestions()
         assert max(suggested, key=suggested.get) == "steepest", s.name  # "steepest always suggests the highest"
         assert record.test.disagreement() < 1.0, s.name  # "within a decade of each other"
+
+
+def test_the_repeated_sensitivity_cells_are_the_noisy_band_edges_of_the_stored_sweep():
+    from lrlib import catalog, report
+
+    sweep = [STORE.load(s.experiment) for s in scenarios("adaptive-sweep", "full")]
+    edges = report.noisy_band_edges(sweep, report.book_seed_spread())
+    assert edges == sorted(catalog.SENSITIVITY_REPEATS), "update catalog.SENSITIVITY_REPEATS and reproduce"
+
+
+def test_the_sensitivity_chapters_claims_hold_on_the_stored_sweep():
+    from lrlib import report
+
+    table = report.band_width_table([STORE.load(s.experiment) for s in scenarios("adaptive-sweep", "full")])
+    for name in ("adam", "adamw", "adamax", "nadam"):  # "the same two neighbouring rates"
+        assert (table.loc[name, "band from"], table.loc[name, "band to"]) == (0.001, 0.01), name
+    for name in ("rmsprop", "adagrad", "sgd"):  # "good at a single rate each"
+        assert table.loc[name, "width"] == 0 and table.loc[name, "width_at_most"] == 2, name
+    assert (table.loc["adadelta", "band from"], table.loc["adadelta", "band to"]) == (1.0, 10.0)  # "the top of the grid"
+    for name in ("adam", "adamw", "adamax", "nadam", "sgd", "adagrad"):  # "stop learning" a decade above
+        assert table.loc[name, "accuracy above"] < 0.12, name
+    assert table.loc["rmsprop", "accuracy above"] > 0.9  # "the exception"

@@ -213,6 +213,13 @@ def noisy_band_edges(results: Sequence[Result], spread: float, tolerance: float 
     return cells
 
 
+def with_repeats(results: Sequence[Result], repeats: Sequence[Result]) -> list[Result]:
+    """A sweep's ``results`` and the runs of ``repeats`` it does not hold already (the sweep's own
+    seed counts once): the pool ``good_band_width`` averages per rate."""
+    swept = {r.experiment for r in results}
+    return list(results) + [r for r in repeats if r.experiment not in swept]
+
+
 def repeated_cells_table(results: Sequence[Result], repeats: Sequence[Result], tolerance: float = 0.005):
     """For each (optimizer, rate) cell of ``repeats`` (a sweep's cells run again with other
     seeds): the test accuracy of each seed, their mean, the cutoff for a good rate, whether the
@@ -221,8 +228,7 @@ def repeated_cells_table(results: Sequence[Result], repeats: Sequence[Result], t
     already in ``results`` (the sweep's own seed) count once."""
     import pandas as pd
 
-    swept = {r.experiment for r in results}
-    combined = list(results) + [r for r in repeats if r.experiment not in swept]
+    combined = with_repeats(results, repeats)
     rows = []
     for optimizer, rate in dict.fromkeys((r.experiment.optimizer, r.experiment.initial_rate) for r in repeats):
         def runs(pool):
@@ -248,8 +254,7 @@ def repeats_summary(results: Sequence[Result], repeats: Sequence[Result], tolera
     among one cell's seeds (``seed_spread`` of the repeated cells)."""
     table = repeated_cells_table(results, repeats, tolerance)
     widths = table.groupby(level="optimizer")[["width (one seed)", "width (mean)"]].first()
-    swept = {r.experiment for r in results}
-    pooled = list(results) + [r for r in repeats if r.experiment not in swept]
+    pooled = with_repeats(results, repeats)
     cells = {(r.experiment.optimizer, r.experiment.initial_rate) for r in repeats}
     return {"cells": len(table), "verdicts kept": int((table["good (one seed)"] == table["good (mean)"]).sum()),
             "optimizers": len(widths), "widths kept": int((widths["width (one seed)"] == widths["width (mean)"]).sum()),

@@ -125,3 +125,9 @@ def test_repeats_summary_counts_kept_verdicts_and_widths_and_the_seed_range():
     # the band loses its upper decade.
     assert summary == {"cells": 1, "verdicts kept": 0, "optimizers": 1, "widths kept": 0,
                        "largest seed range": pytest.approx(0.007)}
+
+
+def test_with_repeats_counts_the_sweeps_own_seed_once():
+    sweep_runs = [run("adam", rate, accuracy) for rate, accuracy in SWEEP["adam"]]
+    other = make_result(Experiment("adam", 1e-2, epochs=2, profile="full", seed=1), loss=(2.0, 2.0))
+    assert report.with_repeats(sweep_runs, [sweep_runs[2], other]) == [*sweep_runs, other]

@@ -146,3 +146,40 @@ def test_chapter_14_checks_read_the_stored_range_test(book_results):
     linear = range_test.RangeTest(tuple(range_test.rates_between(1e-4, 1e2, 60, "linear")), (1.0,) * 60, 0.9, "done", 1.0)
     assert not checks.range_own(linear)
     assert "should be the RangeTest" in repr(checks.range_own("valley"))
+
+
+def test_chapter_13_checks_read_the_stored_sweep(book_results):
+    import pandas as pd
+
+    from lrlib import report, run_many, scenarios
+
+    results = run_many([s.experiment for s in scenarios("adaptive-sweep")])
+    widths = pd.DataFrame({t: report.band_width_table(results, t)["width"] for t in (0.002, 0.005, 0.02)})
+    right, halfway = (set(widths.index[widths[0.002] != widths[t]]) for t in (0.02, 0.005))
+    assert checks.sensitivity_tolerance(right) and right != halfway
+    assert "compare 0.2 % with 2 %" in repr(checks.sensitivity_tolerance(halfway))
+    adam = report.good_band_width([r for r in results if r.experiment.optimizer == "adam"])
+    assert checks.sensitivity_finer(np.geomspace(adam["band to"], adam["bad above"], 4)[1:-1])
+    assert "log-rate" in repr(checks.sensitivity_finer(np.linspace(adam["band to"], adam["bad above"], 4)[1:-1]))
+
+
+def test_chapter_15_checks_read_the_stored_runs(book_results):
+    from lrlib import catalog, report, run_many, scenarios
+
+    if catalog.suggested_rates() is None or any(
+            lrlib_stored is None for lrlib_stored in _stored(scenarios("range-suggested"))):
+        pytest.skip("the range-suggested runs are not all stored yet")
+    sweep = [r for r in run_many([s.experiment for s in scenarios("adaptive-sweep")]) if r.experiment.optimizer == "sgd"]
+    best = max(sweep, key=lambda r: r.test_accuracy)
+    suggested = next(r for r in run_many([s.experiment for s in scenarios("range-suggested")])
+                     if r.experiment.optimizer == "sgd" and r.experiment.epochs == catalog.sensitivity_epochs())
+    images = round((suggested.test_accuracy - best.test_accuracy) * report.test_images(best))
+    assert checks.suggested_images(images)
+    if images:
+        assert "sign is not" in repr(checks.suggested_images(-images))
+
+
+def _stored(chosen):
+    from lrlib import find_stored
+
+    return [find_stored(s.experiment) for s in chosen]

@@ -97,7 +97,7 @@ def _sweep():
 def _widths_changed(tolerances=(0.002, 0.02)) -> frozenset[str]:
     from ..report import band_width_table
 
-    narrow, wide = (band_width_table(_sweep(), tolerance)["width"] for tolerance in tolerances)
+    narrow, wide = (band_width_table(_sweep(), tolerance)["width"].sort_index() for tolerance in tolerances)
     return frozenset(narrow.index[narrow != wide])
 
 

@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 MNIST ?= $(wildcard ../shared/data/mnist.npz)
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -19,6 +20,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
 	touch $(STAMP)
 
+# Ray, an optional extra of lrlib (requirements-ray.txt): the tests of `reproduce --ray` need it,
+# the book does not.
+$(RAY_STAMP): requirements-ray.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-ray.txt
+	touch $(RAY_STAMP)
+
 ## book: build the HTML book from the committed full-profile results (trains nothing; the
 ## book's own results only, never a learner's runs in the user's cache)
 book: $(STAMP)
@@ -27,12 +34,13 @@ book: $(STAMP)
 	@echo "The book is at _build/html/index.html"
 
 ## test: unit tests, every notebook under nbval (quick profile), the book build
-test: $(STAMP)
+test: $(STAMP) $(RAY_STAMP)
 	LRLIB_PROFILE=quick $(BIN)/python -m pytest
 
 ## reproduce: train every full-profile result the book needs that is not stored yet
+## (JOBS=N: N runs at once, in worker processes)
 reproduce: $(STAMP)
-	$(BIN)/python -m lrlib reproduce --profile full
+	$(BIN)/python -m lrlib reproduce --profile full $(if $(JOBS),--jobs $(JOBS))
 
 ## lab: open the chapters in JupyterLab (quick profile)
 lab: $(STAMP)

@@ -1,7 +1,9 @@
 """Command line: ``python -m lrlib run ...``, ``reproduce ...``, ``student-edition ...`` and ``grade ...``.
 
 Every error a user can cause (a bad value, a missing data file, an unwritable folder, a bad
-environment variable) prints one ``error:`` line and exits with status 2, without a traceback.
+environment variable, an unreachable Ray cluster) prints one ``error:`` line and exits with status
+2, without a traceback. ``reproduce --jobs``/``--ray`` runs that fail twice are listed in one
+``error:`` line, status 1, after every other run is stored; Ctrl-C exits with status 130.
 """
 
 from __future__ import annotations
@@ -10,14 +12,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from .catalog import GROUPS, groups_of, scenarios
 from .data import MnistFileError
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile, get_profile
 from .results import ResultStore, book_store, find_stored, stores, user_store
-from .training import MissingResultError, profile_data, run, run_many
+from .parallel import EngineError, ProcessEngine, RayEngine, Task, train_all
+from .training import MissingResultError, find_stored_for_training, profile_data, run, run_many
 
-USER_ERRORS = (ValueError, TypeError, OSError, MnistFileError, MissingResultError)
+USER_ERRORS = (ValueError, TypeError, OSError, MnistFileError, MissingResultError, EngineError)
+# Groups built from the stored results of earlier groups (catalog.range_suggested reads the stored
+# range tests): a parallel reproduction starts them once everything before them is stored.
+BUILT_FROM_STORED = ("range-suggested",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--retrain", action="store_true", help="train again even what is stored")
     every.add_argument("--results-dir", type=Path, default=None,
                        help="store the results here instead of in the book's results inside the package")
+    every.add_argument("--jobs", metavar="N", default=None,
+                       help="train N runs at once, longest first, each in its own worker process (sharing "
+                            "the CPU cores; one GPU each when there are GPUs), with the numbers a run trained "
+                            "here gets; with --ray, at most N runs at once (and a local Ray of N CPUs)")
+    every.add_argument("--ray", metavar="ADDRESS", nargs="?", const="local", default=None,
+                       help="train each run as a Ray task: on a local Ray started now, or on the running "
+                            "cluster at ADDRESS (host:port, ray://host:port or auto); a GPU per run when the "
+                            "cluster has GPUs. Needs pip install 'lrlib[ray]'")
 
     student = commands.add_parser("student-edition", help="write the chapters without their solutions, for students",
                                   description="Write every chapter as a student notebook: solutions removed, "
@@ -136,18 +152,32 @@ def _run_one(args, profile: str) -> int:
 
 
 def _reproduce(args, profile: str) -> int:
+    engine = _engine(args)  # a bad --jobs, or Ray missing: refused before anything is read or written
     store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
     groups = args.only or list(GROUPS)  # in the order of the book
     # A count, before training: a group built from earlier groups' results (range-suggested) may grow.
     to_train = [s.experiment for group in groups for s in scenarios(group, profile)
                 if args.retrain or find_stored(s.experiment, searched=stores(store)) is None]
+    if to_train and store.root.resolve() == book_store().root.resolve():
+        data = profile_data(profile)
+        if not data.is_real_mnist:  # the book's results are the real MNIST's, always
+            return _fail(f"the book's results must be trained on the real MNIST, but this machine "
+                         f"has {data.source}. Set LRLIB_MNIST_PATH to mnist.npz, or store elsewhere "
+                         "with --results-dir.")
+    if engine is not None and to_train:
+        with engine:  # joins or starts Ray first: an unreachable address fails before any folder is made
+            store.check_writable(profile)
+            print(f"Results are stored in {store.root}; {len(to_train)} runs to train on {engine.description}.")
+            failures = _train_in_parallel(groups, profile, store, engine, args.retrain)
+        for group in groups:
+            chosen = scenarios(group, profile)
+            print(format_table(group, chosen, [find_stored_for_training(s.experiment, stores(store)) for s in chosen]))
+        if failures:
+            listed = "; ".join(f"{f.task.label} ({f.reason})" for f in failures)
+            return _fail(f"{len(failures)} runs failed twice and are not stored: {listed}. Every other run is "
+                         "stored; run the command again to train what is missing.", status=1)
+        return 0
     if to_train:
-        if store.root.resolve() == book_store().root.resolve():
-            data = profile_data(profile)
-            if not data.is_real_mnist:  # the book's results are the real MNIST's, always
-                return _fail(f"the book's results must be trained on the real MNIST, but this machine "
-                             f"has {data.source}. Set LRLIB_MNIST_PATH to mnist.npz, or store elsewhere "
-                             "with --results-dir.")
         store.check_writable(profile)
     print(f"Results are stored in {store.root}; {len(to_train)} runs to train.")
     for group in groups:
@@ -158,12 +188,59 @@ def _reproduce(args, profile: str) -> int:
     return 0
 
 
+def _engine(args) -> ProcessEngine | RayEngine | None:
+    """What ``--jobs`` and ``--ray`` ask for (nothing started yet); ``None`` for neither: then
+    every run trains in this process, one after another."""
+    if args.ray is not None:
+        return RayEngine(args.ray, jobs=args.jobs)
+    if args.jobs is not None:
+        return ProcessEngine(args.jobs)
+    return None
+
+
+def _train_in_parallel(groups: list[str], profile: str, store: ResultStore, engine, retrain: bool) -> list:
+    """Train what ``groups`` miss (everything with ``retrain``) on ``engine``, with one progress
+    bar across the runs. Consecutive groups train together, longest run first, except that a
+    group of ``BUILT_FROM_STORED`` waits for the groups before it."""
+    stages: list[list[str]] = [[]]
+    for group in groups:
+        if group in BUILT_FROM_STORED and stages[-1]:
+            stages.append([])
+        stages[-1].append(group)
+    attempted, failures = set(), []
+    with tqdm(total=0, desc="reproduce", unit="run", delay=1e-9) as bar:  # shown once it has a total
+        for stage in stages:
+            while True:  # again while a group grows from what the stage just stored
+                tasks = [task for task in _tasks(stage, profile, store, retrain) if task.spec not in attempted]
+                if not tasks:
+                    break
+                attempted.update(task.spec for task in tasks)
+                bar.total += len(tasks)
+                bar.refresh()
+                failures += train_all(tasks, engine, store, bar)
+    return failures
+
+
+def _tasks(groups: list[str], profile: str, store: ResultStore, retrain: bool) -> list[Task]:
+    """A task for each run of ``groups`` that is not stored (each, with ``retrain``); a run
+    that several groups share once, under the first."""
+    tasks, seen = [], set()
+    for group in groups:
+        for s in scenarios(group, profile):
+            if s.experiment not in seen and (retrain or find_stored_for_training(s.experiment, stores(store)) is None):
+                tasks.append(Task(s.experiment, group))
+            seen.add(s.experiment)
+    return tasks
+
+
 def format_table(group: str, chosen, results) -> str:
     """A plain-text (ASCII) table: scenario | article's test loss and accuracy | ours | outcome."""
     def pair(loss, accuracy):
         return "-" if loss is None else f"{loss:.4f} / {accuracy:.4f}"
 
     def ours(record):
+        if record is None:  # a run that failed in a parallel reproduction
+            return "-", "not stored"
         if hasattr(record, "test_accuracy"):
             return pair(record.test_loss, record.test_accuracy), record.outcome.kind
         suggested = ", ".join(f"{rule} {rate:.2g}" for rule, rate in record.test.suggestions().items())

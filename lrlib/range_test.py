@@ -365,8 +365,7 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     ``$LRLIB_STORED_ONLY=1``). Uses the training part of the profile's images, shuffled with
     the plan's seed; the validation part stays unseen, as in training."""
     from .results import stores, user_store
-    from .training import (MissingResultError, compiled_model, find_stored_for_training, profile_data, provenance,
-                           split_sizes, stored_only)
+    from .training import MissingResultError, find_stored_for_training, stored_only
 
     if not isinstance(plan, RangeTestPlan):
         raise TypeError(f"Argument `plan` must be an lrlib RangeTestPlan. Received: plan={plan!r}")
@@ -378,6 +377,16 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     if stored_only():
         raise MissingResultError(plan)
     store.check_writable(plan.profile)
+    record = train_range_test(plan)
+    store.save(record)
+    return record
+
+
+def train_range_test(plan: RangeTestPlan) -> RangeTestRecord:
+    """Run the range test of ``plan`` now, without looking at or writing to any store (as
+    ``training.train`` does for an experiment)."""
+    from .training import compiled_model, profile_data, provenance, split_sizes
+
     experiment = plan.experiment
     data = profile_data(experiment.profile)
     training_images = split_sizes(experiment)[0]
@@ -386,6 +395,4 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     test = range_test(model, data.x_train[order], data.y_train[order], start=plan.start, end=plan.end,
                       steps=plan.steps, batch_size=experiment.batch_size, mode=plan.mode, beta=plan.beta,
                       stop_factor=plan.stop_factor)
-    record = RangeTestRecord(plan=plan, test=test, provenance=provenance(data))
-    store.save(record)
-    return record
+    return RangeTestRecord(plan=plan, test=test, provenance=provenance(data))

@@ -9,8 +9,8 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def pins_from_requirements():
-    lines = (line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines())
+def pins_from_requirements(name="requirements.txt"):
+    lines = (line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines())
     return {Requirement(line).name: str(Requirement(line).specifier) for line in lines if line}
 
 
@@ -28,7 +28,7 @@ def test_environment_yml_installs_the_same_pins():
 
 def test_pins_satisfy_lrlibs_declared_ranges():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins = pins_from_requirements()
+    pins = {**pins_from_requirements(), **pins_from_requirements("requirements-ray.txt")}
     declared = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     for line in declared:
         requirement = Requirement(line)
@@ -39,3 +39,13 @@ def test_pins_satisfy_lrlibs_declared_ranges():
 def test_tensorflow_not_tensorflow_cpu_and_no_tf_keras():
     names = set(pins_from_requirements())
     assert "tensorflow" in names and "tensorflow-cpu" not in names and "tf-keras" not in names
+
+
+def test_ray_is_pinned_apart_and_optional():
+    # `make test` installs requirements-ray.txt for the tests of `reproduce --ray`; the book, Binder
+    # and Colab install requirements.txt (or lrlib's own dependencies) and get no Ray.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert set(pins_from_requirements("requirements-ray.txt")) == {"ray"}
+    assert "ray" not in pins_from_requirements()
+    assert not any(Requirement(line).name == "ray" for line in project["dependencies"])
+    assert [Requirement(line).name for line in project["optional-dependencies"]["ray"]] == ["ray"]

@@ -130,3 +130,16 @@ def test_the_glossary_is_linked_from_the_chapters(built_book):
     linking = [path.name for path in (built_book / "book").glob("[0-9][0-9]_*.html")
                if 'href="glossary.html#term-' in path.read_text()]
     assert len(linking) >= 5, linking
+
+
+def test_the_range_test_works_chapter_quotes_the_stored_runs(built_book):
+    from lrlib import report, run_many, scenarios
+
+    records = run_many([s.experiment for s in scenarios("range-tests", "full")])
+    sweep = run_many([s.experiment for s in scenarios("adaptive-sweep", "full")])
+    suggested = [r for r in run_many([s.experiment for s in scenarios("range-suggested", "full")])
+                 if r.experiment.epochs == 10]
+    table = report.suggestions_on_sweep(sweep, records, suggested, report.book_seed_spread())
+    page = (built_book / "book" / "15_does_the_range_test_work.html").read_text()
+    for name, row in table.iterrows():
+        assert f"{row['suggested accuracy']:.4f}" in page and f"{abs(row['difference (images)']):.0f}" in page, name

@@ -166,20 +166,21 @@ def test_chapter_13_checks_read_the_stored_sweep(book_results):
 def test_chapter_15_checks_read_the_stored_runs(book_results):
     from lrlib import catalog, report, run_many, scenarios
 
-    if catalog.suggested_rates() is None or any(
-            lrlib_stored is None for lrlib_stored in _stored(scenarios("range-suggested"))):
-        pytest.skip("the range-suggested runs are not all stored yet")
     sweep = [r for r in run_many([s.experiment for s in scenarios("adaptive-sweep")]) if r.experiment.optimizer == "sgd"]
     best = max(sweep, key=lambda r: r.test_accuracy)
     suggested = next(r for r in run_many([s.experiment for s in scenarios("range-suggested")])
                      if r.experiment.optimizer == "sgd" and r.experiment.epochs == catalog.sensitivity_epochs())
     images = round((suggested.test_accuracy - best.test_accuracy) * report.test_images(best))
-    assert checks.suggested_images(images)
-    if images:
-        assert "sign is not" in repr(checks.suggested_images(-images))
-
-
-def _stored(chosen):
-    from lrlib import find_stored
-
-    return [find_stored(s.experiment) for s in chosen]
+    assert checks.suggested_images(images) and images != 0
+    assert "sign is not" in repr(checks.suggested_images(-images))
+    assert "fraction of the test set" in repr(checks.suggested_images(suggested.test_accuracy - best.test_accuracy))
+    records = run_many([s.experiment for s in scenarios("range-tests")])
+    inside = set()
+    for name in {r.plan.experiment.optimizer for r in records}:
+        steepest = np.median([r.test.suggestion("steepest") for r in records if r.plan.experiment.optimizer == name])
+        band = report.good_band_width([r for r in run_many([s.experiment for s in scenarios("adaptive-sweep")])
+                                       if r.experiment.optimizer == name])
+        if band["band from"] <= steepest <= band["band to"]:
+            inside.add(name)
+    assert checks.suggested_steepest(inside)
+    assert not checks.suggested_steepest(inside ^ {"sgd"})

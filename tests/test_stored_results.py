@@ -122,3 +122,25 @@ def test_the_sensitivity_chapters_claims_hold_on_the_stored_sweep():
     assert (averaged.loc[["sgd", "adagrad"], "width"] == 0).all()
     finite = averaged[np.isfinite(averaged["bad above"])]  # "every optimizer with an upper edge ... learns nothing"
     assert (finite["accuracy above"] < 0.12).all()
+
+
+def test_the_range_test_works_chapters_claims_hold_on_the_stored_runs():
+    from lrlib import report
+    from lrlib.catalog import sensitivity_epochs
+
+    records = [STORE.load(s.experiment) for s in scenarios("range-tests", "full")]
+    sweep = [STORE.load(s.experiment) for s in scenarios("adaptive-sweep", "full")]
+    suggested = [STORE.load(s.experiment) for s in scenarios("range-suggested", "full")]
+    short = [r for r in suggested if r.experiment.epochs == sensitivity_epochs("full")]
+    table = report.suggestions_on_sweep(sweep, records, short, report.book_seed_spread())
+    assert table["good"].all()  # "each of the four optimizers reaches a good rate's accuracy"
+    assert table.loc["adam", "where"] == "inside the band"
+    assert dict(table["verdict"]) == {"sgd": "a tie", "adam": "worse", "adagrad": "a tie", "adadelta": "a tie"}
+    assert table.loc["sgd", "difference (images)"] > 0 > table.loc["adagrad", "difference (images)"]
+    assert table["seed spread (decades)"].max() < 1  # "less than the grid's step"
+    long = [r for r in suggested if r.experiment.epochs == 25]
+    long_table = report.suggestions_on_sweep([STORE.load(s.experiment) for s in scenarios("sweep", "full")], records,
+                                             long, report.book_seed_spread())
+    assert dict(long_table["verdict"]) == {"sgd": "a tie", "adam": "a tie"}  # "after 25 epochs ... both tie"
+    cost = report.range_test_cost(records, sweep)
+    assert (cost["test / epoch"] < 0.6).all() and (cost["sweep / test"] > 100).all()  # "about half an epoch"

@@ -9,6 +9,7 @@ environment variable, an unreachable Ray cluster) prints one ``error:`` line and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from .catalog import GROUPS, groups_of, scenarios
 from .data import MnistFileError
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile, get_profile
-from .results import ResultStore, book_store, find_stored, stores, user_store
+from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, stores, user_store
 from .parallel import EngineError, ProcessEngine, RayEngine, Task, train_all
 from .training import MissingResultError, find_stored_for_training, profile_data, run, run_many
 
@@ -154,6 +155,8 @@ def _run_one(args, profile: str) -> int:
 def _reproduce(args, profile: str) -> int:
     engine = _engine(args)  # a bad --jobs, or Ray missing: refused before anything is read or written
     store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
+    if args.results_dir:  # groups built from stored results (range-suggested) must search this store too
+        os.environ[ENV_RESULTS_DIR] = str(store.root)
     groups = args.only or list(GROUPS)  # in the order of the book
     # A count, before training: a group built from earlier groups' results (range-suggested) may grow.
     to_train = [s.experiment for group in groups for s in scenarios(group, profile)

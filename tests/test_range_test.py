@@ -351,11 +351,18 @@ def test_suggested_rates_come_from_the_stored_range_tests(book_results):
     assert {s.experiment.optimizer for s in suggested if s.experiment.epochs == 25} == set(catalog.SWEEP_OPTIMIZERS)
 
 
-def test_suggested_runs_wait_for_their_range_tests_and_reproduce_builds_them_in_order(isolated_results, capsys):
+def test_suggested_runs_wait_for_their_range_tests_and_reproduce_builds_them_in_order(tmp_path, capsys, monkeypatch):
     from lrlib import catalog, scenarios
     from lrlib.cli import main
 
     assert catalog.suggested_rates("tiny") is None and scenarios("range-suggested", "tiny") == []
+    elsewhere = tmp_path / "elsewhere"  # --results-dir, not the user's store: the group must look there
     assert main(["reproduce", "--profile", "tiny", "--only", "range-tests", "--only", "range-suggested",
-                 "--results-dir", str(isolated_results)]) == 0
-    assert "== range-suggested ==" in capsys.readouterr().out and len(scenarios("range-suggested", "tiny")) == 6
+                 "--results-dir", str(elsewhere)]) == 0
+    out = capsys.readouterr().out
+    assert "== range-suggested ==" in out and "sgd suggested 2 epochs" in out
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", str(elsewhere))
+    from lrlib import find_stored
+
+    suggested = scenarios("range-suggested", "tiny")
+    assert len(suggested) == 6 and all(find_stored(s.experiment) is not None for s in suggested)  # trained, stored

@@ -49,3 +49,13 @@ def book_results(monkeypatch):
     """The book's stored full-profile results, served without training (as `make book` reads them)."""
     monkeypatch.setenv("LRLIB_PROFILE", "full")
     monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
+
+
+@pytest.fixture(autouse=True)
+def fresh_check_tries():
+    """Each test starts with no tries and no verdicts recorded by lrlib.checks."""
+    from lrlib import checks
+
+    checks.reset()
+    yield
+    checks.reset()

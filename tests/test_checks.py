@@ -9,13 +9,6 @@ from lrlib.checks import _core
 from lrlib.checks._core import Check, Mistake
 
 
-@pytest.fixture(autouse=True)
-def fresh_tries():
-    checks.reset()
-    yield
-    checks.reset()
-
-
 @pytest.fixture
 def toy(monkeypatch):
     """A check registered for the test only: the answer is [1, 2, 3]; 'the article' says [1, 2, 4]."""

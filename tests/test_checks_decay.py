@@ -11,24 +11,9 @@ from lrlib.catalog import DECAY_SCHEMES, DECAY_START, decay_schedule, grid_rates
 
 from test_plots_report_widgets import grid_of, result_at  # noqa: E402
 from test_results import make_result  # noqa: E402
+from check_helpers import assert_hint, assert_right  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh_tries():
-    checks.reset()
-    yield
-    checks.reset()
-
-
-def assert_right(check, answer):
-    feedback = check(answer)
-    assert feedback.passed, repr(feedback)
-    assert repr(feedback) == f"Right! ({check.exercise})"
-
-
-def assert_hint(check, answer, hint):
-    feedback = check(answer)
-    assert not feedback.passed and hint in repr(feedback), repr(feedback)
 
 
 def the_runs(group):

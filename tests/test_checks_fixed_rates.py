@@ -12,24 +12,9 @@ from lrlib import Experiment, checks, report, run, run_many, scenario, scenarios
 from lrlib.catalog import Scenario
 
 from test_results import make_result  # noqa: E402
+from check_helpers import assert_hint, assert_right  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh_tries():
-    checks.reset()
-    yield
-    checks.reset()
-
-
-def assert_right(check, answer):
-    feedback = check(answer)
-    assert feedback.passed, repr(feedback)
-    assert repr(feedback) == f"Right! ({check.exercise})"
-
-
-def assert_hint(check, answer, hint):
-    feedback = check(answer)
-    assert not feedback.passed and hint in repr(feedback), repr(feedback)
 
 
 def with_history(result, **history):

@@ -10,24 +10,9 @@ from lrlib import article_code, checks, report, run_many, scenarios, schedules
 from lrlib.catalog import decay_schedule
 
 from test_plots_report_widgets import grid_of  # noqa: E402
+from check_helpers import assert_hint, assert_right  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def fresh_tries():
-    checks.reset()
-    yield
-    checks.reset()
-
-
-def assert_right(check, answer):
-    feedback = check(answer)
-    assert feedback.passed, repr(feedback)
-    assert repr(feedback) == f"Right! ({check.exercise})"
-
-
-def assert_hint(check, answer, hint):
-    feedback = check(answer)
-    assert not feedback.passed and hint in repr(feedback), repr(feedback)
 
 
 def test_each_chapter_has_its_checks_in_order():

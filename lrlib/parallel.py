@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
@@ -219,7 +220,8 @@ class ProcessEngine:
             executor, self._executors[slot] = self._executors[slot], None
             codes = [process.exitcode for process in _processes(executor, join_s=5.0)]
             executor.shutdown(wait=False)
-            raise RunFailed(f"its worker process died (exit code {', '.join(map(str, codes)) or 'unknown'})") from None
+            known = [str(code) for code in codes if code is not None]
+            raise RunFailed(f"its worker process died (exit code {', '.join(known) or 'unknown'})") from None
         except Exception as error:
             raise RunFailed(f"{type(error).__name__}: {error}") from None
 
@@ -244,9 +246,12 @@ def _processes(executor: concurrent.futures.ProcessPoolExecutor, join_s: float =
     """The executor's worker processes. Before Python 3.14 there is no public way to reach them
     (to stop them, or to read a dead one's exit code), so this reads ``_processes``."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    deadline = time.monotonic() + join_s
     for process in processes:
-        if join_s:
-            process.join(join_s)
+        # The executor's own thread may reap the process first; its exit code is then set a
+        # moment later, so one join that returns early can still read None: poll until the deadline.
+        while process.exitcode is None and time.monotonic() < deadline:
+            process.join(0.05)
     return processes
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import keras
 
 from . import validation
-from .optimizers import OPTIMIZERS, check_option
+from .optimizers import OPTIMIZERS, ScheduledMomentumSGD, check_option
 from .profiles import default_profile, get_profile
 from .schedules import Schedule
 
@@ -20,6 +20,11 @@ MAX_SEED = 2**32 - 1
 
 # Bump when the meaning of a stored result changes, so that old files are never served.
 RESULT_SCHEMA = 1
+
+# Fields added after results were stored, with their defaults: at the default they are left out
+# of ``to_dict`` (and so of ``key``), so the stored results keep their keys.
+ADDED_FIELDS = {"test_each_epoch": False}
+_UNSET = object()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +43,9 @@ class Experiment:
         profile: ``"full"``, ``"quick"`` or ``"tiny"``; defaults to ``$LRLIB_PROFILE`` or full.
         early_stopping_patience: stop after this many epochs without a better ``val_loss``.
         restore_best: end with the weights of the epoch with the best ``val_loss``.
+        test_each_epoch: also score the test set after every epoch (the history gains
+            ``test_loss`` and ``test_accuracy``), so that one run of a rate that does not depend
+            on the budget tells the epochs it takes to reach a test accuracy.
 
     Example:
         >>> Experiment("adam", 0.001).key() == Experiment("adam", 1e-3).key()
@@ -54,6 +62,7 @@ class Experiment:
     profile: str = dataclasses.field(default_factory=default_profile)
     early_stopping_patience: int | None = None
     restore_best: bool = False
+    test_each_epoch: bool = False
 
     def __post_init__(self):
         if not isinstance(self.optimizer, str):
@@ -72,6 +81,7 @@ class Experiment:
             "validation_split": validation.number("validation_split", self.validation_split, minimum=0.0,
                                                   maximum=1.0, exclusive_minimum=True, exclusive_maximum=True),
             "restore_best": validation.boolean("restore_best", self.restore_best),
+            "test_each_epoch": validation.boolean("test_each_epoch", self.test_each_epoch),
         }
         if self.early_stopping_patience is not None:
             checked["early_stopping_patience"] = validation.integer(
@@ -96,16 +106,21 @@ class Experiment:
         rate = self.learning_rate
         if isinstance(rate, Schedule):
             rate = (rate.with_steps_per_epoch(steps_per_epoch) if steps_per_epoch else rate).keras()
+        make = OPTIMIZERS[self.optimizer]
+        if isinstance(options.get("momentum"), Schedule):
+            make = ScheduledMomentumSGD
         try:
-            return OPTIMIZERS[self.optimizer](learning_rate=rate, **options)
+            return make(learning_rate=rate, **options)
         except (TypeError, ValueError) as error:
             raise ValueError(f"Argument `optimizer_options` is not valid for {self.optimizer!r}. "
                              f"Received: optimizer_options={options!r} ({error})") from error
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description; ``from_dict`` inverts it."""
-        config = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
-        config["optimizer_options"] = dict(self.optimizer_options)
+        config = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)
+                  if ADDED_FIELDS.get(field.name, _UNSET) != getattr(self, field.name)}
+        config["optimizer_options"] = {name: value.to_config() if isinstance(value, Schedule) else value
+                                       for name, value in self.optimizer_options}
         if isinstance(self.learning_rate, Schedule):
             config["learning_rate"] = self.learning_rate.to_config()
         return config
@@ -115,6 +130,8 @@ class Experiment:
         config = dict(config)
         if isinstance(config.get("learning_rate"), Mapping):
             config["learning_rate"] = Schedule.from_config(config["learning_rate"])
+        config["optimizer_options"] = {name: Schedule.from_config(value) if isinstance(value, Mapping) else value
+                                       for name, value in dict(config.get("optimizer_options", {})).items()}
         return cls(**config)
 
     def key(self) -> str:
@@ -124,7 +141,7 @@ class Experiment:
 
     def label(self) -> str:
         """A short human-readable name, e.g. ``adam lr=0.001``."""
-        options = "".join(f", {k}={v}" for k, v in self.optimizer_options)
+        options = "".join(f", {k}={v.label() if isinstance(v, Schedule) else v}" for k, v in self.optimizer_options)
         rate = self.learning_rate.label() if isinstance(self.learning_rate, Schedule) else f"{self.learning_rate:g}"
         return f"{self.optimizer} lr={rate}{options}"
 

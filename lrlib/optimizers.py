@@ -14,6 +14,7 @@ from typing import Any
 import keras
 
 from . import validation
+from .schedules import MOMENTUM_KINDS, KerasSchedule, Schedule
 
 OPTIMIZERS = {
     "adam": keras.optimizers.Adam,
@@ -69,11 +70,17 @@ OPTION_RULES: dict[str, Callable[[str, Any], Any]] = {
 
 def check_option(optimizer: str, name: str, value: Any) -> Any:
     """``value`` checked as option ``name`` of ``optimizer`` (without building the optimizer):
-    an option the constructor does not take, or a value outside its rule, raises."""
+    an option the constructor does not take, or a value outside its rule, raises. SGD's
+    ``momentum`` may also be one of lrlib's momentum schedules (``ScheduledMomentumSGD``)."""
     label = f"optimizer_options[{name!r}]"
     if name not in _options(optimizer):
         raise ValueError(f"Argument `optimizer_options` holds {name!r}, which {optimizer!r} does not take "
                          f"(it takes {sorted(_options(optimizer))}). Received: {label}={value!r}")
+    if isinstance(value, Schedule):
+        if optimizer != "sgd" or name != "momentum" or value.kind not in MOMENTUM_KINDS:
+            raise ValueError(f"Argument `optimizer_options` may hold a schedule only as SGD's momentum, one of "
+                             f"{', '.join(MOMENTUM_KINDS)}. Received: {label}={value.label()} for {optimizer!r}")
+        return value
     rule = OPTION_RULES.get(name)
     if rule is not None:
         return rule(label, value)
@@ -97,8 +104,6 @@ class ScheduledMomentumSGD(keras.optimizers.SGD):
     """
 
     def __init__(self, learning_rate=0.01, momentum=None, nesterov: bool = False, **kwargs):
-        from .schedules import MOMENTUM_KINDS, KerasSchedule, Schedule
-
         if isinstance(momentum, dict):  # from a saved model's config
             momentum = keras.saving.deserialize_keras_object(momentum)
         if isinstance(momentum, Schedule):

@@ -35,6 +35,7 @@ from .experiment import Experiment
 ENV_RESULTS_DIR = "LRLIB_RESULTS_DIR"
 PACKAGED_RESULTS = Path(__file__).parent / "results"
 METRICS = ("loss", "val_loss", "accuracy", "val_accuracy", "learning_rate")
+TEST_METRICS = ("test_loss", "test_accuracy")  # per epoch, in runs with ``test_each_epoch``
 # Cross-entropy of a uniform guess over 10 classes is ln(10) ~ 2.3. A loss a hundred times that
 # means the weights are running away.
 EXPLODING_LOSS = 100 * math.log(NUM_CLASSES)
@@ -64,7 +65,8 @@ class Outcome:
 class Result:
     """The outcome of ``run(experiment)``.
 
-    ``history`` maps each of ``METRICS`` to one value per epoch run; ``learning_rate`` is the
+    ``history`` maps each of ``METRICS`` (and of ``TEST_METRICS`` when the experiment has
+    ``test_each_epoch``) to one value per epoch run; ``learning_rate`` is the
     rate the optimizer used in that epoch. ``diverged`` runs were stopped early: they keep the
     history up to the epoch where the loss became NaN or exploded, and say why in
     ``divergence_reason``. ``outcome`` classifies every run, stopped or not.
@@ -139,7 +141,7 @@ class Result:
                              f"unexpected {sorted(set(data) - fields)}")
         experiment = Experiment.from_dict(_mapping("experiment", data["experiment"]))
         epochs_run = _count("epochs_run", data["epochs_run"], maximum=experiment.effective_epochs)
-        history = _history(_mapping("history", data["history"]), epochs_run)
+        history = _history(_mapping("history", data["history"]), epochs_run, experiment.test_each_epoch)
         diverged = data["diverged"]
         if not isinstance(diverged, bool):
             raise ValueError(f"field diverged must be true or false; got {diverged!r}")
@@ -197,11 +199,12 @@ def _metric(name: str, value: Any, maximum: float | None = None, non_finite: boo
     return float(value)
 
 
-def _history(history: Mapping, epochs_run: int) -> dict[str, list[float]]:
-    if set(history) != set(METRICS):
-        raise ValueError(f"field history must hold exactly {list(METRICS)}; got {sorted(history)}")
+def _history(history: Mapping, epochs_run: int, test_each_epoch: bool = False) -> dict[str, list[float]]:
+    names = METRICS + TEST_METRICS if test_each_epoch else METRICS
+    if set(history) != set(names):
+        raise ValueError(f"field history must hold exactly {list(names)}; got {sorted(history)}")
     checked = {}
-    for name in METRICS:
+    for name in names:
         values = history[name]
         if not isinstance(values, list) or len(values) != epochs_run:
             raise ValueError(f"field history[{name!r}] must list one value per epoch run ({epochs_run})")

@@ -21,7 +21,7 @@ from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
-from .results import EXPLODING_LOSS, METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, stores, \
+from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, stores, \
     user_store
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
@@ -140,7 +140,8 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False,
     started = time.perf_counter()
     model = compiled_model(experiment)
     epochs = experiment.effective_epochs
-    recorder = EpochRecorder(epochs, verbose)
+    data = profile_data(experiment.profile)
+    recorder = EpochRecorder(epochs, verbose, (data.x_test, data.y_test) if experiment.test_each_epoch else None)
     own = [recorder]
     if progress:
         own.append(EpochProgressBar(epochs, experiment.label()))
@@ -151,7 +152,6 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False,
     fit_started = time.perf_counter()
     fit(experiment, model, [*own, *callbacks])
     train_time = time.perf_counter() - fit_started
-    data = profile_data(experiment.profile)
     test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
     if verbose:
         tqdm.write(f"test loss {test_loss:.4f} - test accuracy {test_accuracy:.4f}"
@@ -173,10 +173,10 @@ class EpochRecorder(keras.callbacks.Callback):
     It works per epoch, not per batch: a batch hook would make Keras wait for every step.
     """
 
-    def __init__(self, epochs: int, verbose: bool):
+    def __init__(self, epochs: int, verbose: bool, test_data: tuple | None = None):
         super().__init__()
-        self.epochs, self.verbose = epochs, verbose
-        self.history = {name: [] for name in METRICS}
+        self.epochs, self.verbose, self.test_data = epochs, verbose, test_data
+        self.history = {name: [] for name in METRICS + (TEST_METRICS if test_data else ())}
         self.divergence: str | None = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -188,6 +188,11 @@ class EpochRecorder(keras.callbacks.Callback):
         for name in METRICS[:-1]:  # the Keras metrics; the rate is read from the optimizer
             self.history[name].append(float(logs.get(name, math.nan)))
         self.history["learning_rate"].append(self._epoch_rate)
+        if self.test_data:  # ``test_each_epoch``: the weights as they are at the end of this epoch
+            x_test, y_test = self.test_data
+            scores = self.model.evaluate(x_test, y_test, batch_size=1000, verbose=0, return_dict=True)
+            self.history["test_loss"].append(float(scores["loss"]))
+            self.history["test_accuracy"].append(float(scores["accuracy"]))
         loss = self.history["loss"][-1]
         if not math.isfinite(loss):
             self.divergence = f"training loss became {loss} in epoch {epoch + 1}"

@@ -38,7 +38,7 @@ def test_key_identifies_the_experiment():
     variants = [dataclasses.replace(base, **change) for change in (
         {"learning_rate": 0.0011}, {"optimizer": "sgd"}, {"epochs": 24}, {"batch_size": 128},
         {"validation_split": 0.1}, {"seed": 1}, {"profile": "quick"}, {"optimizer_options": {"beta_1": 0.8}},
-        {"early_stopping_patience": 3}, {"restore_best": True})]
+        {"early_stopping_patience": 3}, {"restore_best": True}, {"test_each_epoch": True})]
     assert len({v.key() for v in variants} | {base.key()}) == len(variants) + 1
 
 
@@ -53,6 +53,38 @@ def test_dict_round_trip():
                             early_stopping_patience=2, restore_best=True)
     assert Experiment.from_dict(experiment.to_dict()) == experiment
     assert experiment.to_dict()["optimizer_options"] == {"momentum": 0.9, "nesterov": True}
+
+
+def test_fields_added_later_keep_the_keys_of_stored_results_at_their_default():
+    assert "test_each_epoch" not in Experiment("adam", 0.001, profile="full").to_dict()
+    # The key of the book's baseline as it was stored before ``test_each_epoch`` existed.
+    assert Experiment("adam", 0.001, profile="full").key() == "fd583b87df4643d3e7c1"
+    scored = Experiment("adam", 0.001, profile="full", test_each_epoch=True)
+    assert scored.to_dict()["test_each_epoch"] is True and Experiment.from_dict(scored.to_dict()) == scored
+
+
+def test_sgds_momentum_may_follow_a_momentum_schedule():
+    from lrlib import schedules
+    from lrlib.optimizers import ScheduledMomentumSGD
+
+    momentum = schedules.one_cycle_momentum(100)
+    experiment = Experiment("sgd", schedules.one_cycle(0.1, 100), {"momentum": momentum}, profile="tiny")
+    assert Experiment.from_dict(experiment.to_dict()) == experiment
+    assert experiment.to_dict()["optimizer_options"]["momentum"]["kind"] == "one_cycle_momentum"
+    assert "momentum=one_cycle_momentum(" in experiment.label()
+    optimizer = experiment.build_optimizer()
+    assert isinstance(optimizer, ScheduledMomentumSGD) and optimizer.momentum_schedule.schedule == momentum
+    assert experiment.key() != Experiment("sgd", schedules.one_cycle(0.1, 100), {"momentum": 0.9}, profile="tiny").key()
+
+
+@pytest.mark.parametrize("optimizer, option", [("sgd", "nesterov"), ("adam", "beta_1"), ("rmsprop", "momentum")])
+def test_a_schedule_is_refused_as_any_other_option(optimizer, option):
+    from lrlib import schedules
+
+    with pytest.raises(ValueError, match=f"optimizer_options\\[{option!r}\\]"):
+        Experiment(optimizer, 0.1, {option: schedules.cyclical_momentum(10)})
+    with pytest.raises(ValueError, match="as SGD's momentum"):
+        Experiment("sgd", 0.1, {"momentum": schedules.triangular(0.01, 0.1, 10)})  # a rate, not a momentum
 
 
 def test_builds_every_optimizer_with_its_rate():
@@ -74,6 +106,7 @@ def test_builds_every_optimizer_with_its_rate():
     ("seed", -1, ValueError), ("seed", 2**32, ValueError), ("profile", "huge", ValueError),
     ("learning_rate", 1e300, ValueError), ("learning_rate", 1e-320, ValueError), ("learning_rate", 10**400, ValueError),
     ("early_stopping_patience", 0, ValueError), ("restore_best", "yes", TypeError),
+    ("test_each_epoch", 1, TypeError),
 ])
 def test_bad_input_names_the_argument_and_the_value(argument, value, error):
     with pytest.raises(error) as raised:

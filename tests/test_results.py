@@ -96,6 +96,19 @@ def test_history_shorter_than_epochs_run_is_corrupt(tmp_path):
         assert store.load(make_result().experiment) is None
 
 
+def test_per_epoch_test_scores_are_stored_exactly_when_the_experiment_asks_for_them(tmp_path):
+    scored = Experiment("adam", 0.01, profile="tiny", test_each_epoch=True)
+    with_scores = make_result(scored).to_dict()
+    with_scores["history"].update(test_loss=[1.2, 1.1], test_accuracy=[0.6, 0.7])
+    assert Result.from_dict(with_scores).history["test_accuracy"] == [0.6, 0.7]
+    with pytest.raises(ValueError, match="test_accuracy"):
+        Result.from_dict(make_result(scored).to_dict())  # asked for, missing
+    without = make_result().to_dict()
+    without["history"].update(test_loss=[1.2, 1.1], test_accuracy=[0.6, 0.7])
+    with pytest.raises(ValueError, match="must hold exactly"):
+        Result.from_dict(without)  # not asked for, present
+
+
 def test_a_result_of_another_experiment_is_never_served(tmp_path):
     store = ResultStore(tmp_path)
     asked = Experiment("adam", 0.5, profile="tiny")

@@ -215,6 +215,16 @@ def test_early_stopping_and_restore_best(monkeypatch):
     assert 1 <= result.epochs_run <= 2
 
 
+def test_test_each_epoch_scores_the_test_set_after_every_epoch_without_changing_training():
+    plain = train(Experiment("adam", 0.001, epochs=2, **TINY), verbose=False)
+    scored = train(Experiment("adam", 0.001, epochs=2, test_each_epoch=True, **TINY), verbose=False)
+    assert len(scored.history["test_accuracy"]) == len(scored.history["test_loss"]) == 2
+    assert scored.history["test_accuracy"][-1] == pytest.approx(scored.test_accuracy)
+    assert scored.history["test_loss"][-1] == pytest.approx(scored.test_loss)
+    assert {name: scored.history[name] for name in plain.history} == plain.history  # evaluation draws no randomness
+    assert "test_accuracy" not in plain.history
+
+
 class FakeModel:
     stop_training = False
 

@@ -13,6 +13,7 @@ import statistics
 from . import schedules, validation
 from .experiment import Experiment
 from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES
+from .data import MNIST_TRAIN_IMAGES
 from .profiles import default_profile, get_profile
 from .range_test import RangeTestPlan
 
@@ -244,16 +245,20 @@ SUGGESTION_RULE = "valley"
 def suggested_rates(profile: str | None = None) -> dict[str, float] | None:
     """Each range-tested optimizer's suggested rate, from the stored range tests of ``profile``;
     None while any of them is not stored."""
-    from .results import stores
-    from .training import find_stored_for_training
-
     suggestions: dict[str, list[float]] = {}
-    for s in range_tests(profile):
-        record = find_stored_for_training(s.experiment, stores())
+    for s, record in _stored_range_tests(profile):
         if record is None:
             return None
         suggestions.setdefault(s.experiment.experiment.optimizer, []).append(record.test.suggestion(SUGGESTION_RULE))
     return {name: float(f"{statistics.median(rates):.2g}") for name, rates in suggestions.items()}
+
+
+def _stored_range_tests(profile: str | None) -> list[tuple[Scenario, object]]:
+    """Each range test of ``profile`` with its stored record (None where it is not stored)."""
+    from .results import stores
+    from .training import find_stored_for_training
+
+    return [(s, find_stored_for_training(s.experiment, stores())) for s in range_tests(profile)]
 
 
 def range_suggested(profile: str | None = None) -> list[Scenario]:
@@ -266,9 +271,137 @@ def range_suggested(profile: str | None = None) -> list[Scenario]:
             for name, rate, epochs in short + long]
 
 
+# --- cycles: CLR, one-cycle and the time to the article's accuracy ------------------------------
+TARGET_ACCURACY = 0.9919  # the test accuracy the article reports for its 25-epoch baseline
+
+
+def steps_per_epoch(profile: str | None = None) -> int:
+    """Optimizer steps in one epoch of the article's setup in ``profile`` (192 in the full one),
+    from the profile's sizes, so that a schedule can be fitted to a budget without the data."""
+    images = get_profile(profile or default_profile()).n_train or MNIST_TRAIN_IMAGES
+    return math.ceil(math.floor(images * 0.8) / 250)  # Keras's validation split of 0.2, batches of 250
+
+
+def suggested_bounds(profile: str | None = None) -> dict[str, tuple[float, float]] | None:
+    """Each range-tested optimizer's cycle bounds (``RangeTest.cycle_bounds``: where the smoothed
+    loss starts and stops falling), the median over the seeds to two significant digits, from
+    the stored range tests of ``profile``; None while any of them is not stored."""
+    bounds: dict[str, list[tuple[float, float]]] = {}
+    for s, record in _stored_range_tests(profile):
+        if record is None:
+            return None
+        bounds.setdefault(s.experiment.experiment.optimizer, []).append(record.test.cycle_bounds())
+    return {name: tuple(float(f"{statistics.median(edge):.2g}") for edge in zip(*pairs))
+            for name, pairs in bounds.items()}
+
+
+# Cyclical rates (Smith 2017): a triangle between each optimizer's range-test bounds, half a
+# cycle every CLR_STEP_EPOCHS epochs (Smith: 2 to 10 epochs' steps), three cycles, with the
+# article's advice: stop when ``val_loss`` has not improved for a whole cycle and keep the best
+# weights. The test set is scored after every epoch for the time to accuracy.
+CLR_OPTIMIZERS = ("adam", "sgd")
+CLR_STEP_EPOCHS = 2
+CLR_CYCLES = 3
+
+
+def clr(profile: str | None = None) -> list[Scenario]:
+    """Each of ``CLR_OPTIMIZERS`` on a triangular cycle between its ``suggested_bounds``, seeds
+    0-2 (0-1 outside the full profile); empty until the range tests are stored."""
+    bounds = suggested_bounds(profile) or {}
+    full = _is_full(profile)
+    step_epochs = CLR_STEP_EPOCHS if full else 1
+    epochs = _epochs_in(profile, 2 * step_epochs * CLR_CYCLES)
+    step_size = step_epochs * steps_per_epoch(profile)
+    return [Scenario(f"{name} triangular seed {seed}",
+                     _experiment(name, schedules.triangular(*bounds[name], step_size), profile, epochs=epochs,
+                                 seed=seed, early_stopping_patience=2 * step_epochs, restore_best=True,
+                                 test_each_epoch=True))
+            for name in CLR_OPTIMIZERS if name in bounds for seed in ((0, 1, 2) if full else (0, 1))]
+
+
+# One-cycle (Smith & Topin 2017): each epoch budget is a run of its own from scratch, with the
+# cycle fitted to it. Adam, with its range-test suggestion as the peak (the choices group shows
+# why), the warm-up fraction 0.3 and the final rate 1e4 times below the peak.
+ONE_CYCLE_OPTIMIZER = "adam"
+ONE_CYCLE_BUDGETS = (1, 2, 3, 4)
+
+
+def one_cycle_rate(peak_rate: float, epochs: int, profile: str | None = None, **options) -> schedules.Schedule:
+    """``schedules.one_cycle`` from ``peak_rate``, fitted to a budget of ``epochs`` epochs."""
+    epochs = validation.integer("epochs", epochs, minimum=1)
+    return schedules.one_cycle(peak_rate, epochs * steps_per_epoch(profile), **options)
+
+
+def _one_cycle_run(name: str, peak_rate: float, epochs: int, profile: str | None, seed: int = 0,
+                   **options) -> Experiment:
+    rate = one_cycle_rate(peak_rate, epochs, profile, **options)
+    momentum = {}
+    if name == "sgd":  # cycled against the rate, as Smith and fastai do
+        momentum = {"momentum": schedules.one_cycle_momentum(rate.args["total_steps"], rate.args["warmup_fraction"],
+                                                             shape=rate.args["shape"])}
+    return _experiment(name, rate, profile, optimizer_options=momentum, epochs=epochs, seed=seed)
+
+
+def one_cycle_choices(profile: str | None = None) -> list[Scenario]:
+    """What the one-cycle recipe rests on, at a budget of 2 epochs (seed 0): Adam's peak at a
+    third of, at, and three times its range-test suggestion; in the full profile also the
+    warm-up fraction (0.1, 0.5), the linear shape, and SGD with cycled momentum at its own
+    suggestion. Empty until the range tests are stored."""
+    rates = suggested_rates(profile)
+    if rates is None:
+        return []
+    peak = rates[ONE_CYCLE_OPTIMIZER]
+    chosen = [(f"adam peak {rate:g}", "adam", rate, {}) for rate in (float(f"{peak / 3:.2g}"), peak, float(f"{peak * 3:.2g}"))]
+    if _is_full(profile):
+        chosen += [(f"adam warm-up {fraction}", "adam", peak, {"warmup_fraction": fraction}) for fraction in (0.1, 0.5)]
+        chosen += [("adam linear", "adam", peak, {"shape": "linear"}), ("sgd momentum cycled", "sgd", rates["sgd"], {})]
+    return [Scenario(label, _one_cycle_run(name, rate, 2, profile, **options)) for label, name, rate, options in chosen]
+
+
+def one_cycle_budgets(profile: str | None = None) -> list[Scenario]:
+    """One-cycle (``ONE_CYCLE_OPTIMIZER`` at its suggested rate) at each of ``ONE_CYCLE_BUDGETS``,
+    seeds 0-2 (budgets 1-3 and seeds 0-1 outside the full profile). Empty until the range
+    tests are stored."""
+    rates = suggested_rates(profile)
+    if rates is None:
+        return []
+    full = _is_full(profile)
+    budgets, seeds = (ONE_CYCLE_BUDGETS, (0, 1, 2)) if full else (ONE_CYCLE_BUDGETS[:3], (0, 1))
+    return [Scenario(f"{budget} epochs seed {seed}",
+                     _one_cycle_run(ONE_CYCLE_OPTIMIZER, rates[ONE_CYCLE_OPTIMIZER], budget, profile, seed))
+            for budget in budgets for seed in seeds]
+
+
+# The competitors' time to accuracy. The fixed baseline's rate does not depend on the budget, so
+# its epoch-E test accuracy is that of an E-epoch run: one run per seed, scored every epoch. The
+# best decay of the decay part (Adam, linear from 0.01 to a tenth) is fitted to its budget, so
+# each budget is a run of its own; its 10-epoch runs are the decay grid's.
+DECAY_BUDGETS = (3, 5, 10)
+
+
+def baseline_each_epoch(profile: str | None = None) -> list[Scenario]:
+    """The article's baseline (Adam at 0.001, 25 epochs), the test set scored after every
+    epoch, seeds 0-2 (0-1 outside the full profile)."""
+    seeds = (0, 1, 2) if _is_full(profile) else (0, 1)
+    return [Scenario(f"baseline seed {seed}", _experiment("adam", 0.001, profile, seed=seed, test_each_epoch=True))
+            for seed in seeds]
+
+
+def decay_budgets(profile: str | None = None) -> list[Scenario]:
+    """Adam's linear decay from 0.01 fitted to each of ``DECAY_BUDGETS`` (2 and 3 epochs
+    outside the full profile), seeds 0-2 (0-1 outside the full profile)."""
+    full = _is_full(profile)
+    budgets, seeds = (DECAY_BUDGETS, (0, 1, 2)) if full else ((2, 3), (0, 1))
+    return [Scenario(f"{budget} epochs seed {seed}",
+                     _experiment("adam", _rate_for("linear", 0.01, budget), profile, epochs=budget, seed=seed))
+            for budget in budgets for seed in seeds]
+
+
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,
           "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep, "adaptive-repeats": adaptive_repeats,
-          "range-tests": range_tests, "range-suggested": range_suggested}
+          "range-tests": range_tests, "range-suggested": range_suggested, "clr": clr,
+          "one-cycle-choices": one_cycle_choices, "one-cycle-budgets": one_cycle_budgets,
+          "baseline-each-epoch": baseline_each_epoch, "decay-budgets": decay_budgets}
 
 
 def scenarios(group: str, profile: str | None = None) -> list[Scenario]:

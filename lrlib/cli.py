@@ -24,9 +24,9 @@ from .parallel import EngineError, ProcessEngine, RayEngine, Task, train_all
 from .training import MissingResultError, find_stored_for_training, profile_data, run, run_many
 
 USER_ERRORS = (ValueError, TypeError, OSError, MnistFileError, MissingResultError, EngineError)
-# Groups built from the stored results of earlier groups (catalog.range_suggested reads the stored
-# range tests): a parallel reproduction starts them once everything before them is stored.
-BUILT_FROM_STORED = ("range-suggested",)
+# Groups built from the stored results of earlier groups (their rates come from the stored range
+# tests): a parallel reproduction starts them once everything before them is stored.
+BUILT_FROM_STORED = ("range-suggested", "clr", "one-cycle-choices", "one-cycle-budgets")
 
 
 def build_parser() -> argparse.ArgumentParser:

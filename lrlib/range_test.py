@@ -173,6 +173,14 @@ class RangeTest:
         extra = {} if policy != "exp_range" else {"gamma": gamma}
         return policies[policy](low, high, step_size, **extra)
 
+    def one_cycle_schedule(self, total_steps: int, rule: str = "valley", beta: float | None = None, **options):
+        """``schedules.one_cycle`` over ``total_steps`` with this test's ``rule`` suggestion as
+        its peak; ``options`` go to ``one_cycle`` (``warmup_fraction``, divisors, ``shape``).
+        Raises ``ValueError`` when the curve has no descent to read a suggestion from."""
+        from . import schedules
+
+        return schedules.one_cycle(self.suggestion(rule, beta), total_steps, **options)
+
     def disagreement(self, beta: float | None = None) -> float:
         """How far apart the suggestions are, in decades. Over 1, treat each with suspicion."""
         values = list(self.suggestions(beta).values())

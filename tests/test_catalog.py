@@ -94,3 +94,68 @@ def test_unknown_group_and_name_are_refused():
 def test_scenarios_follow_the_profile_default(monkeypatch):
     monkeypatch.setenv("LRLIB_PROFILE", "quick")
     assert scenarios("fixed-lr")[0].experiment == Experiment("adam", 0.001, profile="quick")
+
+
+@pytest.mark.parametrize("profile", ["full", "quick", "tiny"])
+def test_steps_per_epoch_of_a_profile_is_what_training_counts(profile):
+    from lrlib import training
+
+    assert catalog.steps_per_epoch(profile) == training.steps_per_epoch(Experiment(profile=profile))
+
+
+def test_cycle_bounds_and_one_cycle_peak_come_from_the_stored_range_tests(book_results):
+    from lrlib import run_many
+
+    records = run_many([s.experiment for s in scenarios("range-tests", "full")])
+    adam = [r.test.cycle_bounds() for r in records if r.plan.experiment.optimizer == "adam"]
+    low, high = catalog.suggested_bounds("full")["adam"]
+    assert low == pytest.approx(sorted(b[0] for b in adam)[2], rel=0.05)  # the median of five, two digits
+    assert high == pytest.approx(sorted(b[1] for b in adam)[2], rel=0.05)
+    peak = catalog.suggested_rates("full")["adam"]
+    budgets = scenarios("one-cycle-budgets", "full")
+    assert len(budgets) == len(catalog.ONE_CYCLE_BUDGETS) * 3
+    for s in budgets:  # each budget a run of its own, its cycle fitted to the budget
+        rate = s.experiment.learning_rate
+        assert (rate.kind, rate.args["peak_rate"]) == ("one_cycle", peak)
+        assert rate.args["total_steps"] == s.experiment.epochs * 192
+    clr = scenarios("clr", "full")
+    assert {(s.experiment.optimizer, s.experiment.seed) for s in clr} == {(o, seed) for o in catalog.CLR_OPTIMIZERS
+                                                                         for seed in (0, 1, 2)}
+    for s in clr:  # the article's advice: stop after a cycle without progress, keep the best weights
+        rate = s.experiment.learning_rate
+        assert (rate.args["base_rate"], rate.args["max_rate"]) == catalog.suggested_bounds("full")[s.experiment.optimizer]
+        assert rate.args["step_size"] == 2 * 192 and s.experiment.epochs == 12
+        assert s.experiment.early_stopping_patience == 4 and s.experiment.restore_best and s.experiment.test_each_epoch
+
+
+def test_the_one_cycle_choices_vary_one_thing_at_a_time(book_results):
+    choices = {s.name: s.experiment for s in scenarios("one-cycle-choices", "full")}
+    reference = choices["adam peak 0.0093"]
+    for name, experiment in choices.items():
+        differs = {k for k, v in experiment.learning_rate.args.items() if v != reference.learning_rate.args[k]}
+        assert experiment.epochs == 2 and experiment.seed == 0
+        assert len(differs) <= 1 or name == "sgd momentum cycled", name
+    sgd = choices["sgd momentum cycled"]
+    momentum = dict(sgd.optimizer_options)["momentum"]
+    assert momentum.kind == "one_cycle_momentum" and momentum.args["total_steps"] == 2 * 192
+
+
+def test_cycle_groups_are_empty_until_their_range_tests_are_stored(isolated_results):
+    for group in ("clr", "one-cycle-choices", "one-cycle-budgets"):
+        assert scenarios(group, "tiny") == []
+
+
+def test_the_competitors_time_to_accuracy_runs():
+    baseline = scenarios("baseline-each-epoch", "full")
+    assert [(s.experiment.learning_rate, s.experiment.epochs, s.experiment.test_each_epoch) for s in baseline] \
+        == [(0.001, 25, True)] * 3
+    decays = scenarios("decay-budgets", "full")
+    assert sorted({s.experiment.epochs for s in decays}) == list(catalog.DECAY_BUDGETS)
+    grid = {s.experiment for s in scenarios("decay-grid", "full") + scenarios("decay-seeds", "full")}
+    ten = [s.experiment for s in decays if s.experiment.epochs == 10]
+    assert len(ten) == 3 and set(ten) <= grid  # the decay grid's own runs: shared, not trained again
+
+
+def test_a_budget_of_zero_epochs_is_refused():
+    with pytest.raises(ValueError, match="epochs=0"):
+        catalog.one_cycle_rate(0.01, 0, "full")

@@ -111,10 +111,30 @@ def test_a_range_test_gives_a_cyclical_schedule_between_its_bounds(policy):
     assert low < 0.01 < high
 
 
+@pytest.mark.parametrize("rule", ["valley", "steepest", "minimum/10"])
+def test_a_range_test_gives_a_one_cycle_schedule_peaking_at_its_suggestion(rule):
+    test = curve()
+    schedule = test.one_cycle_schedule(384, rule, warmup_fraction=0.25)
+    assert schedule.kind == "one_cycle" and schedule.args["peak_rate"] == test.suggestion(rule)
+    assert (schedule.args["total_steps"], schedule.args["warmup_fraction"]) == (384, 0.25)
+    assert schedule.values([0, 383]).max() < schedule.args["peak_rate"] == schedule.values(np.arange(384)).max()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"total_steps": 0}, "total_steps=0"), ({"total_steps": 384, "warmup_fraction": 1.0}, "warmup_fraction=1.0"),
+    ({"total_steps": 384, "warmup_fraction": 0}, "warmup_fraction=0"), ({"total_steps": 384, "rule": "best"}, "rule='best'"),
+])
+def test_a_one_cycle_schedule_from_a_range_test_checks_its_arguments(arguments, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[")):
+        curve().one_cycle_schedule(**arguments)
+
+
 def test_a_range_test_without_a_usable_descent_gives_no_schedule():
     flat = rt.RangeTest(tuple(rt.rates_between(1e-5, 10, 20)), (2.3,) * 20, 0.0, "reached end=10", 1.0)
     with pytest.raises(ValueError, match="losses"):
         flat.cyclical_schedule(step_size=10)
+    with pytest.raises(ValueError, match="losses"):
+        flat.one_cycle_schedule(total_steps=384)
     with pytest.raises(ValueError, match="policy='zigzag'"):
         curve().cyclical_schedule(step_size=10, policy="zigzag")
     with pytest.raises(TypeError, match="gamma=None"):

@@ -747,3 +747,47 @@ def time_share_below(results: Sequence[Result], accuracy: float) -> float:
         raise ValueError("Argument `results` must hold at least one run. Received: results=[]")
     total = sum(r.wall_time_s for r in results)
     return sum(r.wall_time_s for r in results if r.test_accuracy < accuracy) / total
+
+
+# --- time to accuracy (one-cycle, CLR and their competitors) ------------------------------------
+
+def accuracy_by_budget(results: Sequence[Result]) -> dict[int, dict[int, float]]:
+    """Test accuracy by epoch budget, then by seed. A run scored after every epoch
+    (``test_each_epoch``) gives every budget up to its last epoch, since its rate does not
+    depend on the budget; any other run gives its own budget (its schedule was fitted to it)."""
+    table: dict[int, dict[int, float]] = {}
+    for result in results:
+        experiment = result.experiment
+        if experiment.test_each_epoch:
+            for epoch, accuracy in enumerate(result.history["test_accuracy"], start=1):
+                table.setdefault(epoch, {})[experiment.seed] = accuracy
+        else:
+            table.setdefault(experiment.epochs, {})[experiment.seed] = result.test_accuracy
+    return dict(sorted(table.items()))
+
+
+def budget_table(strategies: dict[str, Sequence[Result]], target: float):
+    """A ``pandas.DataFrame`` with one row per strategy and epoch budget: each seed's test
+    accuracy, their median and whether it reaches ``target``. A budget that some seed did not
+    reach (a run stopped early) is left out: its median would be of fewer seeds."""
+    import pandas as pd
+
+    rows = []
+    for name, results in strategies.items():
+        seeds = sorted({r.experiment.seed for r in results})
+        if not seeds:
+            raise ValueError(f"Argument `strategies` must give each strategy runs. Received: {name!r} with none")
+        for budget, by_seed in accuracy_by_budget(results).items():
+            if set(by_seed) != set(seeds):
+                continue
+            median = float(np.median(list(by_seed.values())))
+            rows.append({"strategy": name, "epochs": budget, **{f"seed {s}": by_seed[s] for s in seeds},
+                         "median": median, "reached": median >= target})
+    return pd.DataFrame(rows)
+
+
+def epochs_to_target(table) -> dict[str, int | None]:
+    """Each strategy's smallest epoch budget whose median reaches the target (``budget_table``),
+    ``None`` where no budget tried does."""
+    return {name: int(rows.loc[rows["reached"], "epochs"].min()) if rows["reached"].any() else None
+            for name, rows in table.groupby("strategy", sort=False)}

@@ -510,3 +510,29 @@ def test_repeated_cells_table_says_whether_a_cell_stays_good_on_the_mean_of_its_
     assert row["mean"] == pytest.approx(0.98617, abs=1e-5) and row["cutoff"] == pytest.approx(0.987)
     assert row["good (one seed)"] and not row["good (mean)"]
     assert row["width (one seed)"] == pytest.approx(2.0) and row["width (mean)"] == pytest.approx(1.0)
+
+
+def budget_run(epochs, seed, accuracy, per_epoch=None):
+    """A result of ``epochs`` epochs; ``per_epoch`` makes it a run scored after every epoch."""
+    experiment = Experiment("adam", 0.001, epochs=epochs, seed=seed, profile="full",
+                            test_each_epoch=per_epoch is not None)
+    result = make_result(experiment, loss=[1.0] * (len(per_epoch) if per_epoch else epochs), test_accuracy=accuracy)
+    if per_epoch:
+        result.history.update(test_loss=[0.1] * len(per_epoch), test_accuracy=list(per_epoch))
+    return result
+
+
+def test_time_to_accuracy_reads_budgets_from_separate_runs_and_from_runs_scored_every_epoch():
+    one_cycle = [budget_run(e, s, a) for e, s, a in [(1, 0, 0.985), (1, 1, 0.986), (1, 2, 0.984),
+                                                      (2, 0, 0.9921), (2, 1, 0.9915), (2, 2, 0.9925)]]
+    baseline = [budget_run(3, 0, 0.993, [0.98, 0.9919, 0.993]), budget_run(3, 1, 0.99, [0.97, 0.99, 0.99]),
+                budget_run(2, 2, 0.991, [0.985, 0.9925])]  # seed 2 stopped after 2 epochs
+    assert report.accuracy_by_budget(baseline)[2] == {0: 0.9919, 1: 0.99, 2: 0.9925}
+    table = report.budget_table({"one-cycle": one_cycle, "baseline": baseline}, target=0.9919)
+    assert table[table.strategy == "one-cycle"]["median"].tolist() == pytest.approx([0.985, 0.9921])
+    assert table[table.strategy == "baseline"]["epochs"].tolist() == [1, 2]  # epoch 3: seed 2 has none
+    assert table[table.strategy == "baseline"]["median"].tolist() == pytest.approx([0.98, 0.9919])
+    assert report.epochs_to_target(table) == {"one-cycle": 2, "baseline": 2}
+    assert report.epochs_to_target(report.budget_table({"one-cycle": one_cycle}, target=0.995)) == {"one-cycle": None}
+    with pytest.raises(ValueError, match="'empty'"):
+        report.budget_table({"empty": []}, target=0.99)

@@ -306,7 +306,8 @@ CLR_CYCLES = 3
 
 def clr(profile: str | None = None) -> list[Scenario]:
     """Each of ``CLR_OPTIMIZERS`` on a triangular cycle between its ``suggested_bounds``, seeds
-    0-2 (0-1 outside the full profile); empty until the range tests are stored."""
+    0-2 (seed 0 and half cycles of one epoch outside the full profile); empty until the range
+    tests are stored."""
     bounds = suggested_bounds(profile) or {}
     full = _is_full(profile)
     step_epochs = CLR_STEP_EPOCHS if full else 1
@@ -316,7 +317,7 @@ def clr(profile: str | None = None) -> list[Scenario]:
                      _experiment(name, schedules.triangular(*bounds[name], step_size), profile, epochs=epochs,
                                  seed=seed, early_stopping_patience=2 * step_epochs, restore_best=True,
                                  test_each_epoch=True))
-            for name in CLR_OPTIMIZERS if name in bounds for seed in ((0, 1, 2) if full else (0, 1))]
+            for name in CLR_OPTIMIZERS if name in bounds for seed in ((0, 1, 2) if full else (0,))]
 
 
 # One-cycle (Smith & Topin 2017): each epoch budget is a run of its own from scratch, with the
@@ -360,13 +361,13 @@ def one_cycle_choices(profile: str | None = None) -> list[Scenario]:
 
 def one_cycle_budgets(profile: str | None = None) -> list[Scenario]:
     """One-cycle (``ONE_CYCLE_OPTIMIZER`` at its suggested rate) at each of ``ONE_CYCLE_BUDGETS``,
-    seeds 0-2 (budgets 1-3 and seeds 0-1 outside the full profile). Empty until the range
+    seeds 0-2 (budgets 1-2 and seeds 0-1 outside the full profile). Empty until the range
     tests are stored."""
     rates = suggested_rates(profile)
     if rates is None:
         return []
     full = _is_full(profile)
-    budgets, seeds = (ONE_CYCLE_BUDGETS, (0, 1, 2)) if full else (ONE_CYCLE_BUDGETS[:3], (0, 1))
+    budgets, seeds = (ONE_CYCLE_BUDGETS, (0, 1, 2)) if full else (ONE_CYCLE_BUDGETS[:2], (0, 1))
     return [Scenario(f"{budget} epochs seed {seed}",
                      _one_cycle_run(ONE_CYCLE_OPTIMIZER, rates[ONE_CYCLE_OPTIMIZER], budget, profile, seed))
             for budget in budgets for seed in seeds]
@@ -381,17 +382,17 @@ DECAY_BUDGETS = (3, 5, 10)
 
 def baseline_each_epoch(profile: str | None = None) -> list[Scenario]:
     """The article's baseline (Adam at 0.001, 25 epochs), the test set scored after every
-    epoch, seeds 0-2 (0-1 outside the full profile)."""
-    seeds = (0, 1, 2) if _is_full(profile) else (0, 1)
+    epoch, seeds 0-2 (seed 0 outside the full profile)."""
+    seeds = (0, 1, 2) if _is_full(profile) else (0,)
     return [Scenario(f"baseline seed {seed}", _experiment("adam", 0.001, profile, seed=seed, test_each_epoch=True))
             for seed in seeds]
 
 
 def decay_budgets(profile: str | None = None) -> list[Scenario]:
     """Adam's linear decay from 0.01 fitted to each of ``DECAY_BUDGETS`` (2 and 3 epochs
-    outside the full profile), seeds 0-2 (0-1 outside the full profile)."""
+    outside the full profile), seeds 0-2 (seed 0 outside the full profile)."""
     full = _is_full(profile)
-    budgets, seeds = (DECAY_BUDGETS, (0, 1, 2)) if full else ((2, 3), (0, 1))
+    budgets, seeds = (DECAY_BUDGETS, (0, 1, 2)) if full else ((2, 3), (0,))
     return [Scenario(f"{budget} epochs seed {seed}",
                      _experiment("adam", _rate_for("linear", 0.01, budget), profile, epochs=budget, seed=seed))
             for budget in budgets for seed in seeds]

@@ -317,3 +317,44 @@ def plot_step_sizes(trajectories: Sequence, ax: Axes | None = None) -> Axes:
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     ax.grid(alpha=0.3, which="both")
     return ax
+
+
+def plot_cycle_run(result: Result, ax: Axes | None = None, metric: str = "val_loss") -> Axes:
+    """One run on a cyclical schedule: its rate at every step (drawn from the schedule and the
+    run's steps per epoch; the stored per-epoch rate is too coarse for a cycle), and ``metric``
+    at the end of each epoch on a second axis, the epoch whose weights were kept marked."""
+    schedule, steps_per_epoch = result.experiment.learning_rate, result.steps_per_epoch
+    if not hasattr(schedule, "values") or not steps_per_epoch:
+        raise ValueError("Argument `result` must be a run on a schedule that stored its steps per epoch. "
+                         f"Received: {result.experiment.label()}, steps_per_epoch={steps_per_epoch}")
+    ax = _axes(ax)
+    steps = np.arange(result.epochs_run * steps_per_epoch)
+    ax.plot(steps / steps_per_epoch, schedule.values(steps), color="0.6", linewidth=1, label="learning rate")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    twin = ax.twinx()
+    epochs = np.arange(1, result.epochs_run + 1)
+    values = np.asarray(result.history[metric])
+    twin.plot(epochs, values, marker=".", color="C0", label=metric)
+    best = int(np.argmin(values) if metric.endswith("loss") else np.argmax(values))
+    twin.plot(epochs[best], values[best], marker="*", markersize=14, color="C3", linestyle="none",
+              label=f"best {metric} (epoch {best + 1})")
+    twin.set_ylabel(metric)
+    twin.legend(loc="upper right", fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_budget_curves(table, target: float, ax: Axes | None = None) -> Axes:
+    """Median test accuracy against the epoch budget, one line per strategy of
+    ``report.budget_table``, with the ``target`` as a dashed line."""
+    ax = _axes(ax)
+    for name, rows in table.groupby("strategy", sort=False):
+        ax.plot(rows["epochs"], rows["median"], marker="o", label=name)
+    ax.axhline(target, color="0.3", linestyle="--", linewidth=1, label=f"target {target:g}")
+    ax.set_xlabel("epoch budget")
+    ax.set_ylabel("median test accuracy")
+    ax.set_ylim(max(table["median"].min() - 0.002, target - 0.02), min(table["median"].max() + 0.002, 1.0))
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax

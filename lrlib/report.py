@@ -791,3 +791,29 @@ def epochs_to_target(table) -> dict[str, int | None]:
     ``None`` where no budget tried does."""
     return {name: int(rows.loc[rows["reached"], "epochs"].min()) if rows["reached"].any() else None
             for name, rows in table.groupby("strategy", sort=False)}
+
+
+def cycle_position(result: Result, epoch: int) -> float:
+    """Where a cyclical run's rate stood at the end of ``epoch`` (counted from 1): 0 at the
+    cycle's base rate, 1 at its maximum."""
+    schedule = result.experiment.learning_rate
+    base, peak = schedule.args["base_rate"], schedule.args["max_rate"]
+    rate = float(schedule.values(epoch * result.steps_per_epoch - 1))
+    return (rate - base) / (peak - base)
+
+
+def clr_runs_table(results: Sequence[Result]):
+    """A ``pandas.DataFrame`` with one row per cyclical run (scored every epoch, best weights
+    kept): the epoch with the best ``val_loss``, where in the cycle it ended (0 base, 1 peak),
+    the epochs run, and the test accuracy of the weights kept beside that of the last epoch."""
+    import pandas as pd
+
+    rows = []
+    for r in results:
+        best = int(np.argmin(r.history["val_loss"])) + 1
+        last = r.history["test_accuracy"][-1]
+        rows.append({"optimizer": r.experiment.optimizer, "seed": r.experiment.seed, "epochs run": r.epochs_run,
+                     "best epoch": best, "cycle position": round(cycle_position(r, best), 3),
+                     "test accuracy kept": r.test_accuracy, "test accuracy last epoch": last,
+                     "kept - last (images)": round((r.test_accuracy - last) * test_images(r))})
+    return pd.DataFrame(rows)

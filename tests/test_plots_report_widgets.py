@@ -536,3 +536,43 @@ def test_time_to_accuracy_reads_budgets_from_separate_runs_and_from_runs_scored_
     assert report.epochs_to_target(report.budget_table({"one-cycle": one_cycle}, target=0.995)) == {"one-cycle": None}
     with pytest.raises(ValueError, match="'empty'"):
         report.budget_table({"empty": []}, target=0.99)
+
+
+def clr_run(val_loss=(0.5, 0.4, 0.45, 0.3), per_epoch=(0.97, 0.98, 0.975, 0.99), kept=0.99):
+    """A triangular run with half cycles of two epochs (10 steps each), best weights kept."""
+    experiment = Experiment("adam", schedules.triangular(0.001, 0.01, 20), epochs=4, profile="full",
+                            early_stopping_patience=4, restore_best=True, test_each_epoch=True)
+    result = make_result(experiment, loss=[1.0] * len(val_loss), test_accuracy=kept, steps_per_epoch=10)
+    result.history.update(val_loss=list(val_loss), test_loss=[0.1] * len(val_loss), test_accuracy=list(per_epoch))
+    return result
+
+
+def test_cycle_position_runs_from_the_base_to_the_peak_and_back():
+    run = clr_run()
+    # The last step of epoch 1 is step 9 of a 20-step rise; epoch 2 ends one step before the peak.
+    assert [report.cycle_position(run, epoch) for epoch in (1, 2, 3, 4)] == pytest.approx([0.45, 0.95, 0.55, 0.05])
+
+
+def test_clr_runs_table_finds_the_kept_epoch_and_what_keeping_it_gained():
+    table = report.clr_runs_table([clr_run(val_loss=(0.5, 0.3, 0.45, 0.4), per_epoch=(0.97, 0.99, 0.98, 0.985))])
+    row = table.iloc[0]
+    assert (row["best epoch"], row["epochs run"], row["cycle position"]) == (2, 4, pytest.approx(0.95))
+    assert row["kept - last (images)"] == 50  # 0.99 - 0.985 of 10,000 test images
+
+
+def test_plot_cycle_run_draws_the_rate_of_every_step_and_marks_the_kept_epoch():
+    ax = plots.plot_cycle_run(clr_run())
+    rate = ax.lines[0]
+    assert len(rate.get_xdata()) == 40 and max(rate.get_ydata()) == pytest.approx(0.01)
+    twin = ax.figure.axes[1]
+    assert twin.lines[1].get_xdata()[0] == 4 and "epoch 4" in twin.lines[1].get_label()
+    with pytest.raises(ValueError, match="steps_per_epoch=None"):
+        plots.plot_cycle_run(result_at(0.01))
+
+
+def test_plot_budget_curves_draws_one_median_line_per_strategy_and_the_target():
+    table = pd.DataFrame([{"strategy": "a", "epochs": 1, "median": 0.985}, {"strategy": "a", "epochs": 2, "median": 0.992},
+                          {"strategy": "b", "epochs": 5, "median": 0.99}])
+    ax = plots.plot_budget_curves(table, target=0.9919)
+    assert [list(line.get_xdata()) for line in ax.lines[:2]] == [[1, 2], [5]]
+    assert ax.lines[2].get_ydata()[0] == pytest.approx(0.9919)

@@ -1,0 +1,103 @@
+"""Checks for the chapters on cyclical learning rates (16) and one-cycle (17)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Check, Mistake, register
+
+_CLR = "16_cyclical_rates"
+_ONE_CYCLE = "17_one_cycle"
+
+# ex-clr-third-peak: the exercise's own setting (the chapter's Adam bounds, rounded).
+_BASE, _PEAK, _HALF_CYCLE = 0.001, 0.08, 384
+
+
+def _rate_at_third_peak(policy: str = "triangular2") -> float:
+    from .. import schedules
+
+    make = {"triangular": schedules.triangular, "triangular2": schedules.triangular2}[policy]
+    return float(make(_BASE, _PEAK, _HALF_CYCLE).values(5 * _HALF_CYCLE))  # peaks at 1, 3, 5 half cycles
+
+
+def _clr_table():
+    from ..catalog import scenarios
+    from ..report import clr_runs_table
+    from ..training import run_many
+
+    return clr_runs_table(run_many([s.experiment for s in scenarios("clr")]))
+
+
+def _best_in_lower_half(lower: bool = True) -> int:
+    positions = _clr_table()["cycle position"]
+    return int(((positions < 0.5) if lower else (positions >= 0.5)).sum())
+
+
+register(
+    Check("ex-clr-third-peak", _CLR, "one number, a learning rate",
+          expected=_rate_at_third_peak, rtol=1e-3,
+          idea="triangular2 halves the height of each new cycle: the third peak is base + (max - base) / 4, "
+               "at step 5 x step_size.",
+          mistakes=(Mistake(lambda: _rate_at_third_peak("triangular"),
+                            "that is triangular's peak, which never shrinks; triangular2 halves each cycle."),
+                    Mistake(lambda: _BASE + (_PEAK - _BASE) / 8, "the third cycle is halved twice, not three times."))),
+    Check("ex-clr-lower-half", _CLR, "one whole number of runs",
+          expected=_best_in_lower_half, rtol=0.0,
+          idea="report.clr_runs_table(clr_runs)['cycle position'] < 0.5, summed.",
+          mistakes=(Mistake(lambda: _best_in_lower_half(lower=False),
+                            "that counts the upper half of the cycle; the lower half is a position below 0.5."),)),
+)
+
+
+# ex-one-cycle-fastai: a budget of 3 epochs of 192 steps with fastai's defaults.
+_FASTAI_STEPS, _FASTAI_PEAK = 3 * 192, 0.0093
+
+
+def _fastai_schedule(warmup_fraction: float = 0.25, final_divisor: float = 1e5, total_steps: int = _FASTAI_STEPS):
+    from .. import schedules
+
+    return schedules.one_cycle(_FASTAI_PEAK, total_steps, warmup_fraction=warmup_fraction, final_divisor=final_divisor)
+
+
+def _rates_of(schedule) -> list[float]:
+    return [float(rate) for rate in schedule.values(np.arange(_FASTAI_STEPS))]
+
+
+def _budget_medians() -> dict[str, dict[int, float]]:
+    from ..catalog import TARGET_ACCURACY, scenarios
+    from ..report import budget_table
+    from ..training import run_many
+
+    strategies = {name: run_many([s.experiment for s in scenarios(group)])
+                  for name, group in (("one-cycle", "one-cycle-budgets"), ("baseline", "baseline-each-epoch"))}
+    table = budget_table(strategies, TARGET_ACCURACY)
+    return {name: dict(zip(rows["epochs"], rows["median"])) for name, rows in table.groupby("strategy")}
+
+
+def _images_ahead_at_two_epochs(sign: float = 1.0) -> int:
+    from ..data import MNIST_TEST_IMAGES
+    from ..profiles import default_profile, get_profile
+
+    medians = _budget_medians()
+    images = get_profile(default_profile()).n_test or MNIST_TEST_IMAGES
+    return round(sign * (medians["one-cycle"][2] - medians["baseline"][2]) * images)
+
+
+register(
+    Check("ex-one-cycle-fastai", _ONE_CYCLE, "a one-cycle Schedule from lrlib.schedules",
+          expected=lambda: _rates_of(_fastai_schedule()), prepare=_rates_of, rtol=1e-4,
+          idea="schedules.one_cycle(0.0093, 3 * 192, warmup_fraction=0.25, final_divisor=1e5): total_steps counts "
+               "optimizer steps, not epochs.",
+          mistakes=(Mistake(lambda: _rates_of(_fastai_schedule(0.3, 2.5e5)),
+                            "those are PyTorch OneCycleLR's defaults (30 % warm-up, ending 2.5e5 below the peak)."),
+                    Mistake(lambda: _rates_of(_fastai_schedule(total_steps=3)),
+                            "total_steps counts optimizer steps: 3 epochs of 192 batches."),
+                    Mistake(lambda: _rates_of(_fastai_schedule(0.3, 1e4)),
+                            "those are lrlib's defaults; fastai warms up for 25 % and ends 1e5 below the peak."))),
+    Check("ex-one-cycle-images", _ONE_CYCLE, "one whole number, positive when one-cycle is ahead",
+          expected=_images_ahead_at_two_epochs, rtol=0.0, atol=0.5,
+          idea="(median one-cycle accuracy at 2 epochs - median baseline accuracy after epoch 2) x the test "
+               "images, rounded; report.budget_table has both medians.",
+          mistakes=(Mistake(lambda: _images_ahead_at_two_epochs(-1.0),
+                            "the size is right, the sign is not: one-cycle minus baseline."),)),
+)

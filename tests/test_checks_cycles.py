@@ -1,0 +1,41 @@
+import numpy as np
+
+from check_helpers import assert_hint, assert_right
+from lrlib import checks, report, run_many, scenarios, schedules
+
+
+def test_the_third_peak_of_triangular2_and_the_usual_slips():
+    rate = float(schedules.triangular2(0.001, 0.08, 384).values(5 * 384))
+    assert rate == np.float32(0.001 + 0.079 / 4)
+    assert_right(checks.clr_third_peak, rate)
+    assert_hint(checks.clr_third_peak, 0.08, "never shrinks")
+    assert_hint(checks.clr_third_peak, 0.001 + 0.079 / 8, "halved twice")
+
+
+def test_where_the_clr_runs_kept_their_weights(book_results):
+    table = report.clr_runs_table(run_many([s.experiment for s in scenarios("clr")]))
+    lower = int((table["cycle position"] < 0.5).sum())
+    assert_right(checks.clr_lower_half, lower)
+    if lower != len(table) - lower:
+        assert_hint(checks.clr_lower_half, len(table) - lower, "upper half")
+
+
+def test_fastais_one_cycle_and_its_neighbours():
+    assert_right(checks.one_cycle_fastai, schedules.one_cycle(0.0093, 576, warmup_fraction=0.25, final_divisor=1e5))
+    assert_hint(checks.one_cycle_fastai, schedules.one_cycle(0.0093, 576, warmup_fraction=0.3, final_divisor=2.5e5),
+                "PyTorch")
+    assert_hint(checks.one_cycle_fastai, schedules.one_cycle(0.0093, 3, warmup_fraction=0.25, final_divisor=1e5),
+                "optimizer steps")
+    assert_hint(checks.one_cycle_fastai, schedules.one_cycle(0.0093, 576), "lrlib's defaults")
+    assert "Not yet" in repr(checks.one_cycle_fastai("0.0093"))  # not a schedule: feedback, not a crash
+
+
+def test_one_cycle_against_the_baseline_at_two_epochs(book_results):
+    from lrlib.catalog import TARGET_ACCURACY
+
+    strategies = {"one-cycle": run_many([s.experiment for s in scenarios("one-cycle-budgets")]),
+                  "baseline": run_many([s.experiment for s in scenarios("baseline-each-epoch")])}
+    table = report.budget_table(strategies, TARGET_ACCURACY).set_index(["strategy", "epochs"])["median"]
+    images = round((table[("one-cycle", 2)] - table[("baseline", 2)]) * 10_000)
+    assert_right(checks.one_cycle_images, images)
+    assert_hint(checks.one_cycle_images, -images, "sign is not")

@@ -817,3 +817,27 @@ def clr_runs_table(results: Sequence[Result]):
                      "test accuracy kept": r.test_accuracy, "test accuracy last epoch": last,
                      "kept - last (images)": round((r.test_accuracy - last) * test_images(r))})
     return pd.DataFrame(rows)
+
+
+def median_comparison(strategies: dict[str, Sequence[Result]], reference: str, spread: float):
+    """Each strategy's median final test accuracy over its seeds against the ``reference``
+    strategy's, as a ``pandas.DataFrame`` indexed by name: ``seeds``, ``median``, ``epochs
+    run`` (median), ``lead`` and ``lead in images`` over the reference, and ``verdict``:
+    ``"tie"`` when the lead is no larger than ``spread``, else ``"ahead"`` or ``"behind"``."""
+    import pandas as pd
+
+    if reference not in strategies:
+        raise ValueError(f"Argument `reference` must name one of the strategies {sorted(strategies)}. "
+                         f"Received: reference={reference!r}")
+    spread = _accuracy_difference("spread", spread)
+    base = float(np.median([r.test_accuracy for r in strategies[reference]]))
+    rows = []
+    for name, results in strategies.items():
+        median = float(np.median([r.test_accuracy for r in results]))
+        lead = median - base
+        verdict = "tie" if _tied(median, base, spread) else ("ahead" if lead > 0 else "behind")
+        rows.append({"name": name, "seeds": len(results), "median": median,
+                     "epochs run": float(np.median([r.epochs_run for r in results])), "lead": lead,
+                     "lead in images": int(round(lead * test_images(results[0]))),
+                     "verdict": "reference" if name == reference else verdict})
+    return pd.DataFrame(rows).set_index("name")

@@ -576,3 +576,15 @@ def test_plot_budget_curves_draws_one_median_line_per_strategy_and_the_target():
     ax = plots.plot_budget_curves(table, target=0.9919)
     assert [list(line.get_xdata()) for line in ax.lines[:2]] == [[1, 2], [5]]
     assert ax.lines[2].get_ydata()[0] == pytest.approx(0.9919)
+
+
+def test_median_comparison_calls_ties_within_the_spread_and_counts_images():
+    strategies = {"fixed": [budget_run(25, s, a) for s, a in enumerate((0.9910, 0.9916, 0.9920))],
+                  "cyclical": [budget_run(12, s, a) for s, a in enumerate((0.9925, 0.9930, 0.9921))],
+                  "decay": [budget_run(10, s, a) for s, a in enumerate((0.9950, 0.9952, 0.9949))]}
+    table = report.median_comparison(strategies, "fixed", spread=0.0024)
+    assert table.loc["fixed", "verdict"] == "reference" and table.loc["cyclical", "verdict"] == "tie"
+    assert table.loc["cyclical", "lead in images"] == 9 and table.loc["cyclical", "epochs run"] == 12
+    assert table.loc["decay", "verdict"] == "ahead" and table.loc["decay", "median"] == pytest.approx(0.9950)
+    with pytest.raises(ValueError, match="reference='sgd'"):
+        report.median_comparison(strategies, "sgd", spread=0.0024)

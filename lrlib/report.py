@@ -841,3 +841,23 @@ def median_comparison(strategies: dict[str, Sequence[Result]], reference: str, s
                      "lead in images": int(round(lead * test_images(results[0]))),
                      "verdict": "reference" if name == reference else verdict})
     return pd.DataFrame(rows).set_index("name")
+
+
+def target_summary(table, article_epochs: int = 25):
+    """One row per strategy of ``report.budget_table``: the budgets tried, the best median and
+    its budget, the smallest budget that reaches the target (``"not reached"`` if none does) and
+    how many times fewer epochs that is than the article's ``article_epochs``."""
+    import pandas as pd
+
+    reached = epochs_to_target(table)
+    rows = []
+    for name, rows_of in table.groupby("strategy", sort=False):
+        budgets = rows_of["epochs"].tolist()
+        best = rows_of.loc[rows_of["median"].idxmax()]
+        tried = ", ".join(map(str, budgets)) if len(budgets) <= 6 or budgets != list(range(budgets[0], budgets[-1] + 1)) \
+            else f"{budgets[0]} to {budgets[-1]}"
+        epochs = reached[name]
+        rows.append({"strategy": name, "budgets tried": tried, "best median": float(best["median"]),
+                     "at": int(best["epochs"]), "epochs to target": epochs or "not reached",
+                     "fewer than the article": f"{article_epochs / epochs:.1f}x" if epochs else "-"})
+    return pd.DataFrame(rows).set_index("strategy")

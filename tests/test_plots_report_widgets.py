@@ -588,3 +588,14 @@ def test_median_comparison_calls_ties_within_the_spread_and_counts_images():
     assert table.loc["decay", "verdict"] == "ahead" and table.loc["decay", "median"] == pytest.approx(0.9950)
     with pytest.raises(ValueError, match="reference='sgd'"):
         report.median_comparison(strategies, "sgd", spread=0.0024)
+
+
+def test_target_summary_names_the_budgets_tried_the_best_and_the_speed_up():
+    table = pd.DataFrame(
+        [{"strategy": "one-cycle", "epochs": e, "median": m, "reached": m >= 0.9919} for e, m in [(1, 0.985), (2, 0.9914), (3, 0.9921), (4, 0.9925)]]
+        + [{"strategy": "fixed", "epochs": e, "median": 0.98 + e / 2000, "reached": False} for e in range(1, 26)])
+    summary = report.target_summary(table)
+    assert summary.loc["one-cycle", "budgets tried"] == "1, 2, 3, 4" and summary.loc["fixed", "budgets tried"] == "1 to 25"
+    assert summary.loc["one-cycle", "epochs to target"] == 3 and summary.loc["one-cycle", "fewer than the article"] == "8.3x"
+    assert summary.loc["fixed", "epochs to target"] == "not reached" and summary.loc["fixed", "at"] == 25
+    assert summary.loc["one-cycle", "best median"] == pytest.approx(0.9925)

@@ -398,6 +398,15 @@ def decay_budgets(profile: str | None = None) -> list[Scenario]:
             for budget in budgets for seed in seeds]
 
 
+def time_to_accuracy_strategies(profile: str | None = None) -> dict[str, list[Scenario]]:
+    """The runs that measure each strategy's time to ``TARGET_ACCURACY``, by strategy: one-cycle,
+    the fixed baseline, the linear decay and each optimizer's cyclical rate."""
+    clr_runs = clr(profile)
+    return {"one-cycle (Adam)": one_cycle_budgets(profile), "fixed 0.001 (Adam)": baseline_each_epoch(profile),
+            "linear decay from 0.01 (Adam)": decay_budgets(profile),
+            **{f"cyclical ({name})": [s for s in clr_runs if s.experiment.optimizer == name] for name in CLR_OPTIMIZERS}}
+
+
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,
           "adaptive-defaults": adaptive_defaults, "adaptive-sweep": adaptive_sweep, "adaptive-repeats": adaptive_repeats,
           "range-tests": range_tests, "range-suggested": range_suggested, "clr": clr,

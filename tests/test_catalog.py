@@ -159,3 +159,10 @@ def test_the_competitors_time_to_accuracy_runs():
 def test_a_budget_of_zero_epochs_is_refused():
     with pytest.raises(ValueError, match="epochs=0"):
         catalog.one_cycle_rate(0.01, 0, "full")
+
+
+def test_the_time_to_accuracy_strategies_are_the_groups_runs():
+    strategies = catalog.time_to_accuracy_strategies("quick")
+    assert list(strategies)[:3] == ["one-cycle (Adam)", "fixed 0.001 (Adam)", "linear decay from 0.01 (Adam)"]
+    assert strategies["fixed 0.001 (Adam)"] == scenarios("baseline-each-epoch", "quick")
+    assert strategies["linear decay from 0.01 (Adam)"] == scenarios("decay-budgets", "quick")

@@ -144,3 +144,18 @@ def test_the_range_test_works_chapter_quotes_the_stored_runs(built_book):
     page = (built_book / "book" / "15_does_the_range_test_work.html").read_text()
     for name, row in table.iterrows():
         assert f"{row['suggested accuracy']:.4f}" in page and f"{abs(row['difference (images)']):.0f}" in page, name
+
+
+def test_the_cycle_chapters_quote_the_stored_time_to_accuracy(built_book):
+    from lrlib import catalog, report, run_many
+
+    strategies = {name: run_many([s.experiment for s in runs])
+                  for name, runs in catalog.time_to_accuracy_strategies("full").items()}
+    summary = report.target_summary(report.budget_table(strategies, catalog.TARGET_ACCURACY))
+    page = (built_book / "book" / "17_one_cycle.html").read_text()
+    for name, row in summary.iterrows():
+        assert f"{row['best median']:.4f} after {row['at']}" in page, name
+    assert f"{summary.loc['one-cycle (Adam)', 'fewer than the article']}" in page
+    clr = report.clr_runs_table(strategies["cyclical (adam)"] + strategies["cyclical (sgd)"])
+    page = (built_book / "book" / "16_cyclical_rates.html").read_text()
+    assert f"{int((clr['cycle position'] < 0.5).sum())}" in page and f"{clr['kept - last (images)'].median():.0f}" in page

@@ -4,7 +4,11 @@ with one results folder that starts empty (later chapters reuse earlier ones' ru
 Writes ``benchmarks/results/chapter_times.md``, the table the instructors' page includes, with
 the machine it was measured on. Run it on the machine you teach with (a laptop, Colab with a GPU):
 
-    python benchmarks/chapter_times.py [--profile quick]
+    python benchmarks/chapter_times.py [--profile quick] [--only CHAPTER ...]
+
+``--only`` times the named chapters (in the book's order, in one fresh results folder) and
+replaces their rows, keeping the others: a chapter timed so also pays for runs an earlier
+chapter would have left it, so its figure is an upper bound, and the table says so.
 """
 
 from __future__ import annotations
@@ -37,25 +41,51 @@ def chapter_seconds(chapter: Path, env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="quick", choices=sorted(lrlib.PROFILES))
+    parser.add_argument("--only", nargs="+", metavar="CHAPTER", help="time these chapters (notebook names without "
+                        ".ipynb) and keep the other rows of the table")
     args = parser.parse_args()
+    chapters = book_chapters()
+    if args.only:
+        unknown = sorted(set(args.only) - {chapter.stem for chapter in chapters})
+        if unknown:
+            parser.error(f"argument --only: no such chapter in the book: {', '.join(unknown)}")
+        chapters = [chapter for chapter in chapters if chapter.stem in args.only]
     with tempfile.TemporaryDirectory() as results:
         env = {**os.environ, "LRLIB_PROFILE": args.profile, "LRLIB_RESULTS_DIR": results, "TF_CPP_MIN_LOG_LEVEL": "2"}
         env.pop("LRLIB_STORED_ONLY", None)
-        rows = []
-        for chapter in book_chapters():
-            seconds = chapter_seconds(chapter, env)
-            rows.append((chapter.stem, seconds))
-            print(f"{chapter.stem}: {seconds:.0f} s", flush=True)
-    total = sum(seconds for _, seconds in rows)
+        measured = {}
+        for chapter in chapters:
+            measured[chapter.stem] = f"{chapter_seconds(chapter, env) / 60:.1f}"
+            print(f"{chapter.stem}: {measured[chapter.stem]} min", flush=True)
+    when = f"{describe_device()} ({time.strftime('%Y-%m-%d')}, lrlib {lrlib.__version__})"
+    kept, notes = (_rows_and_notes() if args.only else ({}, []))
+    minutes = {chapter.stem: measured.get(chapter.stem, kept.get(chapter.stem)) for chapter in book_chapters()}
     lines = ["| chapter | minutes |", "|---|---:|"]
-    lines += [f"| {{doc}}`{stem}` | {seconds / 60:.1f} |" for stem, seconds in rows]
-    lines += [f"| all chapters | {total / 60:.1f} |", "",
-              f"Measured with `python benchmarks/chapter_times.py --profile {args.profile}` on "
-              f"{describe_device()} ({time.strftime('%Y-%m-%d')}, lrlib {lrlib.__version__}): each chapter "
-              "run top to bottom in a fresh kernel, in the book's order, starting with no results of its "
-              "own (the book's stored full-profile results are not used in this profile)."]
+    lines += [f"| {{doc}}`{stem}` | {value} |" for stem, value in minutes.items() if value is not None]
+    lines += [f"| all chapters | {sum(float(v) for v in minutes.values() if v is not None):.1f} |", ""]
+    if args.only:
+        lines += notes + ["", f"Re-timed with `--only {' '.join(args.only)}` on {when}: these chapters alone, in one "
+                          "fresh results folder, so each also paid for runs an earlier chapter would have stored "
+                          "(an upper bound)."]
+    else:
+        lines += [f"Measured with `python benchmarks/chapter_times.py --profile {args.profile}` on {when}: each "
+                  "chapter run top to bottom in a fresh kernel, in the book's order, with one results folder that "
+                  "starts empty, so later chapters reuse earlier ones' runs (the book's stored full-profile results "
+                  "are not used in this profile)."]
     OUT.write_text("\n".join(lines) + "\n")
-    print(f"total {total / 60:.1f} min; table written to {OUT}")
+    print(f"table written to {OUT}")
+
+
+def _rows_and_notes() -> tuple[dict[str, str], list[str]]:
+    """The minutes per chapter and the notes below the table, as the table file has them now."""
+    rows, notes = {}, []
+    for line in OUT.read_text().splitlines() if OUT.exists() else []:
+        if line.startswith("| {doc}`"):
+            stem, value = line.split("`")[1], line.split("|")[2].strip()
+            rows[stem] = value
+        elif line and not line.startswith("|"):
+            notes.append(line)
+    return rows, notes
 
 
 if __name__ == "__main__":

@@ -861,3 +861,30 @@ def target_summary(table, article_epochs: int = 25):
                      "at": int(best["epochs"]), "epochs to target": epochs or "not reached",
                      "fewer than the article": f"{article_epochs / epochs:.1f}x" if epochs else "-"})
     return pd.DataFrame(rows).set_index("strategy")
+
+
+def strategy_table(strategies: Sequence, results: dict[str, Sequence[Result]], reached: dict[str, int | None]):
+    """The book's summary: one row per strategy (``strategies.Strategy``) with its ``results``
+    (by strategy name): what it took to find the setting, the median final test accuracy over
+    its seeds, the median epochs to 99 % validation accuracy, the epochs to the target test
+    accuracy where the book measured them (``reached``, by time-to-accuracy name, from
+    ``epochs_to_target``) and the minutes that is at the runs' median seconds per epoch."""
+    import pandas as pd
+
+    rows = []
+    for strategy in strategies:
+        runs = results[strategy.name]
+        to_99 = [epochs_to_accuracy(r, 0.99) for r in runs]
+        seconds = float(np.median([r.train_time_s / r.epochs_run for r in runs]))
+        target = reached.get(strategy.time_to_accuracy) if strategy.time_to_accuracy else None
+        cost = f"{strategy.training_runs} run{'s' * (strategy.training_runs > 1)}"
+        cost += f" + {strategy.range_tests} range test" if strategy.range_tests else ""
+        rows.append({
+            "strategy": strategy.name, "found by": strategy.found_by, "to find it": cost, "seeds": len(runs),
+            "epochs": runs[0].experiment.effective_epochs,
+            "median test accuracy": float(np.median([r.test_accuracy for r in runs])),
+            "epochs to 99 % (validation)": int(np.median(to_99)) if None not in to_99 else "not reached",
+            "epochs to target (test)": target if target else ("not reached" if strategy.time_to_accuracy else "not measured"),
+            "minutes to target": round(target * seconds / 60, 1) if target else "-",
+        })
+    return pd.DataFrame(rows).set_index("strategy")

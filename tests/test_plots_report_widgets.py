@@ -512,11 +512,12 @@ def test_repeated_cells_table_says_whether_a_cell_stays_good_on_the_mean_of_its_
     assert row["width (one seed)"] == pytest.approx(2.0) and row["width (mean)"] == pytest.approx(1.0)
 
 
-def budget_run(epochs, seed, accuracy, per_epoch=None):
+def budget_run(epochs, seed, accuracy, per_epoch=None, **fields):
     """A result of ``epochs`` epochs; ``per_epoch`` makes it a run scored after every epoch."""
     experiment = Experiment("adam", 0.001, epochs=epochs, seed=seed, profile="full",
                             test_each_epoch=per_epoch is not None)
-    result = make_result(experiment, loss=[1.0] * (len(per_epoch) if per_epoch else epochs), test_accuracy=accuracy)
+    result = make_result(experiment, loss=[1.0] * (len(per_epoch) if per_epoch else epochs), test_accuracy=accuracy,
+                         **fields)
     if per_epoch:
         result.history.update(test_loss=[0.1] * len(per_epoch), test_accuracy=list(per_epoch))
     return result
@@ -599,3 +600,19 @@ def test_target_summary_names_the_budgets_tried_the_best_and_the_speed_up():
     assert summary.loc["one-cycle", "epochs to target"] == 3 and summary.loc["one-cycle", "fewer than the article"] == "8.3x"
     assert summary.loc["fixed", "epochs to target"] == "not reached" and summary.loc["fixed", "at"] == 25
     assert summary.loc["one-cycle", "best median"] == pytest.approx(0.9925)
+
+
+def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target():
+    from lrlib.strategies import Strategy
+
+    fixed = [budget_run(3, s, a, [0.98, 0.99 + s / 1000, a], train_time_s=60.0 * (s + 1))
+             for s, a in enumerate((0.9920, 0.9925, 0.9910))]
+    swept = [make_result(Experiment("sgd", 0.1, epochs=2, profile="full"), loss=(1.0, 0.9), test_accuracy=0.989)]
+    strategies = [Strategy("fixed", "02_baseline", (), "a default", time_to_accuracy="fixed"),
+                  Strategy("swept", "05_fixed_rates_waste", (), "best of a sweep", training_runs=9, range_tests=1)]
+    table = report.strategy_table(strategies, {"fixed": fixed, "swept": swept}, {"fixed": 3})
+    assert table.loc["fixed", "to find it"] == "1 run" and table.loc["swept", "to find it"] == "9 runs + 1 range test"
+    assert table.loc["fixed", "median test accuracy"] == pytest.approx(0.9920) and table.loc["fixed", "seeds"] == 3
+    assert table.loc["fixed", "epochs to target (test)"] == 3 and table.loc["swept", "epochs to target (test)"] == "not measured"
+    assert table.loc["fixed", "minutes to target"] == 2.0  # 3 epochs at the median 40 s per epoch
+    assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy

@@ -26,7 +26,7 @@ from .training import MissingResultError, find_stored_for_training, profile_data
 USER_ERRORS = (ValueError, TypeError, OSError, MnistFileError, MissingResultError, EngineError)
 # Groups built from the stored results of earlier groups (their rates come from the stored range
 # tests): a parallel reproduction starts them once everything before them is stored.
-BUILT_FROM_STORED = ("range-suggested", "clr", "one-cycle-choices", "one-cycle-budgets")
+BUILT_FROM_STORED = ("range-suggested", "clr", "one-cycle-choices", "one-cycle-repeats", "one-cycle-budgets")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -166,3 +166,11 @@ def test_the_time_to_accuracy_strategies_are_the_groups_runs():
     assert list(strategies)[:3] == ["one-cycle (Adam)", "fixed 0.001 (Adam)", "linear decay from 0.01 (Adam)"]
     assert strategies["fixed 0.001 (Adam)"] == scenarios("baseline-each-epoch", "quick")
     assert strategies["linear decay from 0.01 (Adam)"] == scenarios("decay-budgets", "quick")
+
+
+def test_the_one_cycle_repeats_add_seeds_to_a_choice(book_results):
+    choices = {s.name: s.experiment for s in scenarios("one-cycle-choices", "full")}
+    repeats = scenarios("one-cycle-repeats", "full")
+    assert [s.experiment.seed for s in repeats] == [0, 1, 2] * len(catalog.ONE_CYCLE_REPEATS)
+    assert repeats[0].experiment == choices[catalog.ONE_CYCLE_REPEATS[0]]  # seed 0 is the choice's own run
+    assert scenarios("one-cycle-repeats", "quick") == []

@@ -39,3 +39,16 @@ def test_one_cycle_against_the_baseline_at_two_epochs(book_results):
     images = round((table[("one-cycle", 2)] - table[("baseline", 2)]) * 10_000)
     assert_right(checks.one_cycle_images, images)
     assert_hint(checks.one_cycle_images, -images, "sign is not")
+
+
+def test_the_summary_checks_read_the_strategies(book_results):
+    from lrlib import catalog
+    from lrlib.strategies import book_strategies
+
+    medians = {s.name: np.median([r.test_accuracy for r in run_many([x.experiment for x in s.runs])])
+               for s in book_strategies()}
+    assert_right(checks.summary_best, max(medians, key=medians.get))
+    assert_hint(checks.summary_best, min(medians, key=medians.get), "lowest median")
+    epochs = sum(catalog.ONE_CYCLE_BUDGETS)
+    assert_right(checks.summary_search_epochs, epochs)
+    assert_hint(checks.summary_search_epochs, 3 * epochs, "three seeds")

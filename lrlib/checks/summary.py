@@ -1,0 +1,41 @@
+"""Checks for the summary chapter (18)."""
+
+from __future__ import annotations
+
+from ._core import Check, Mistake, register
+
+_SUMMARY = "18_what_to_do_on_monday"
+
+
+def _medians() -> dict[str, float]:
+    import numpy as np
+
+    from ..strategies import book_strategies
+    from ..training import run_many
+
+    return {s.name: float(np.median([r.test_accuracy for r in run_many([run.experiment for run in s.runs])]))
+            for s in book_strategies()}
+
+
+def _ranked(best: bool = True) -> str:
+    medians = _medians()
+    return (max if best else min)(medians, key=medians.get)
+
+
+def _one_cycle_search_epochs(seeds: int = 1) -> int:
+    from ..catalog import one_cycle_budgets
+
+    return seeds * sum({s.experiment.epochs for s in one_cycle_budgets()})
+
+
+register(
+    Check("ex-summary-best", _SUMMARY, "one strategy's name, as the table's index writes it",
+          expected=_ranked, idea="table['median test accuracy'].idxmax()",
+          mistakes=(Mistake(lambda: _ranked(best=False), "that is the lowest median; take the highest."),)),
+    Check("ex-summary-search-epochs", _SUMMARY, "one whole number of epochs",
+          expected=_one_cycle_search_epochs, rtol=0.0,
+          idea="one run per budget tried, each as long as its budget: the sum of the distinct budgets of "
+               "scenarios('one-cycle-budgets').",
+          mistakes=(Mistake(lambda: _one_cycle_search_epochs(seeds=3),
+                            "that counts the three seeds the book ran; one seed per budget is enough to search."),)),
+)

@@ -1,0 +1,20 @@
+from lrlib import catalog
+from lrlib.strategies import book_strategies
+
+
+def test_the_summary_holds_every_strategy_of_the_book_with_its_search_cost(book_results):
+    strategies = {s.name: s for s in book_strategies("full")}
+    assert list(strategies)[0] == "fixed 0.001 (Adam)" and strategies["fixed 0.001 (Adam)"].training_runs == 1
+    assert strategies["fixed 0.1 (SGD)"].training_runs == len(catalog.SWEEP_RATES)
+    decay = next(s for s in strategies.values() if s.name.startswith("linear decay from 0.01"))
+    assert decay.training_runs == 20 and {r.experiment.epochs for r in decay.runs} == {max(catalog.DECAY_BUDGETS)}
+    one_cycle = next(s for s in strategies.values() if s.name.startswith("one-cycle"))
+    assert one_cycle.range_tests == 1 and one_cycle.training_runs == len(catalog.ONE_CYCLE_BUDGETS)
+    assert len(one_cycle.runs) == 3 and len({r.experiment.epochs for r in one_cycle.runs}) == 1
+    assert {s.time_to_accuracy for s in strategies.values()} - {None} <= set(catalog.time_to_accuracy_strategies("full"))
+
+
+def test_without_range_tests_the_cycle_rows_wait(isolated_results):
+    names = [s.name for s in book_strategies("tiny")]
+    assert names[:2] == ["fixed 0.001 (Adam)", "fixed 0.1 (SGD)"]
+    assert not any(name.startswith(("cyclical", "one-cycle", "Adam at its suggestion")) for name in names)

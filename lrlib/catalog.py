@@ -11,9 +11,9 @@ import math
 import statistics
 
 from . import schedules, validation
+from .data import MNIST_TRAIN_IMAGES
 from .experiment import Experiment
 from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES
-from .data import MNIST_TRAIN_IMAGES
 from .profiles import default_profile, get_profile
 from .range_test import RangeTestPlan
 

@@ -174,3 +174,10 @@ def test_the_one_cycle_repeats_add_seeds_to_a_choice(book_results):
     assert [s.experiment.seed for s in repeats] == [0, 1, 2] * len(catalog.ONE_CYCLE_REPEATS)
     assert repeats[0].experiment == choices[catalog.ONE_CYCLE_REPEATS[0]]  # seed 0 is the choice's own run
     assert scenarios("one-cycle-repeats", "quick") == []
+
+
+def test_every_group_built_from_stored_range_tests_waits_for_them_in_a_parallel_reproduction(isolated_results):
+    from lrlib.cli import BUILT_FROM_STORED
+
+    waiting = {group for group in catalog.GROUPS if scenarios(group, "tiny") == []}  # no range test stored yet
+    assert waiting == set(BUILT_FROM_STORED)

@@ -577,6 +577,11 @@ def test_plot_budget_curves_draws_one_median_line_per_strategy_and_the_target():
     ax = plots.plot_budget_curves(table, target=0.9919)
     assert [list(line.get_xdata()) for line in ax.lines[:2]] == [[1, 2], [5]]
     assert ax.lines[2].get_ydata()[0] == pytest.approx(0.9919)
+    assert ax.get_ylim() == pytest.approx((0.983, 0.994))  # zoomed on the target, every median in view
+    far = pd.DataFrame([{"strategy": "a", "epochs": e, "median": m} for e, m in [(1, 0.25), (2, 0.9), (25, 0.96)]])
+    ax = plots.plot_budget_curves(far, target=0.9919, log_x=True)
+    assert ax.get_ylim()[0] < 0.25 and ax.get_xscale() == "log"  # all far below: everything shown
+    assert list(ax.get_xticks()) == [1, 2, 25]
 
 
 def test_median_comparison_calls_ties_within_the_spread_and_counts_images():

@@ -159,3 +159,10 @@ def test_the_cycle_chapters_quote_the_stored_time_to_accuracy(built_book):
     clr = report.clr_runs_table(strategies["cyclical (adam)"] + strategies["cyclical (sgd)"])
     page = (built_book / "book" / "16_cyclical_rates.html").read_text()
     assert f"{int((clr['cycle position'] < 0.5).sum())}" in page and f"{clr['kept - last (images)'].median():.0f}" in page
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_set_up_cell_is_folded_away(built_book, chapter):
+    page = (built_book / "book" / f"{chapter}.html").read_text()
+    folded = re.search(r'<details class="[^"]*\bhide above-input\b[^"]*">.*?</details>', page, re.S)
+    assert folded and "google.colab" in folded.group(0)  # there, for a reader who wants it, but closed

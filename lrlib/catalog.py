@@ -298,26 +298,42 @@ def suggested_bounds(profile: str | None = None) -> dict[str, tuple[float, float
 # Cyclical rates (Smith 2017): a triangle between each optimizer's range-test bounds, half a
 # cycle every CLR_STEP_EPOCHS epochs (Smith: 2 to 10 epochs' steps), three cycles, with the
 # article's advice: stop when ``val_loss`` has not improved for a whole cycle and keep the best
-# weights. The test set is scored after every epoch for the time to accuracy.
+# weights. The test set is scored after every epoch for the time to accuracy. Adam's descent
+# ends at the edge of divergence, so Adam also cycles up to its valley suggestion only.
 CLR_OPTIMIZERS = ("adam", "sgd")
 CLR_STEP_EPOCHS = 2
 CLR_CYCLES = 3
+CLR_TO_SUGGESTION = "adam to its suggestion"
+
+
+def clr_variants(profile: str | None = None) -> dict[str, tuple[str, float, float]]:
+    """Each cyclical variant's optimizer, base rate and maximum: ``CLR_OPTIMIZERS`` between their
+    ``suggested_bounds``, and ``CLR_TO_SUGGESTION``, Adam from its lower bound up to its
+    ``suggested_rates`` rate. Empty until the range tests are stored."""
+    bounds, rates = suggested_bounds(profile) or {}, suggested_rates(profile) or {}
+    variants = {name: (name, *bounds[name]) for name in CLR_OPTIMIZERS if name in bounds}
+    if "adam" in bounds:
+        variants[CLR_TO_SUGGESTION] = ("adam", bounds["adam"][0], rates["adam"])
+    return variants
 
 
 def clr(profile: str | None = None) -> list[Scenario]:
-    """Each of ``CLR_OPTIMIZERS`` on a triangular cycle between its ``suggested_bounds``, seeds
-    0-2 (seed 0 and half cycles of one epoch outside the full profile); empty until the range
-    tests are stored."""
-    bounds = suggested_bounds(profile) or {}
+    """Each of ``clr_variants`` on a triangular cycle, seeds 0-2 (seed 0 and half cycles of one
+    epoch outside the full profile); empty until the range tests are stored."""
     full = _is_full(profile)
     step_epochs = CLR_STEP_EPOCHS if full else 1
     epochs = _epochs_in(profile, 2 * step_epochs * CLR_CYCLES)
     step_size = step_epochs * steps_per_epoch(profile)
-    return [Scenario(f"{name} triangular seed {seed}",
-                     _experiment(name, schedules.triangular(*bounds[name], step_size), profile, epochs=epochs,
+    return [Scenario(f"{variant} seed {seed}",
+                     _experiment(name, schedules.triangular(low, high, step_size), profile, epochs=epochs,
                                  seed=seed, early_stopping_patience=2 * step_epochs, restore_best=True,
                                  test_each_epoch=True))
-            for name in CLR_OPTIMIZERS if name in bounds for seed in ((0, 1, 2) if full else (0,))]
+            for variant, (name, low, high) in clr_variants(profile).items() for seed in ((0, 1, 2) if full else (0,))]
+
+
+def clr_runs_of(variant: str, scenarios_: list[Scenario]) -> list[Scenario]:
+    """The scenarios of one ``clr_variants`` variant among ``scenarios_`` (the ``clr`` group)."""
+    return [s for s in scenarios_ if s.name.rsplit(" seed ", 1)[0] == variant]
 
 
 # One-cycle (Smith & Topin 2017): each epoch budget is a run of its own from scratch, with the
@@ -419,7 +435,7 @@ def time_to_accuracy_strategies(profile: str | None = None) -> dict[str, list[Sc
     clr_runs = clr(profile)
     return {"one-cycle (Adam)": one_cycle_budgets(profile), "fixed 0.001 (Adam)": baseline_each_epoch(profile),
             "linear decay from 0.01 (Adam)": decay_budgets(profile),
-            **{f"cyclical ({name})": [s for s in clr_runs if s.experiment.optimizer == name] for name in CLR_OPTIMIZERS}}
+            **{f"cyclical ({variant})": clr_runs_of(variant, clr_runs) for variant in clr_variants(profile)}}
 
 
 GROUPS = {"fixed-lr": fixed_lr, "sweep": sweep, "decay": decay, "decay-grid": decay_grid, "decay-seeds": decay_seeds,

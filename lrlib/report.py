@@ -804,7 +804,7 @@ def cycle_position(result: Result, epoch: int) -> float:
 
 def clr_runs_table(results: Sequence[Result]):
     """A ``pandas.DataFrame`` with one row per cyclical run (scored every epoch, best weights
-    kept): the epoch with the best ``val_loss``, where in the cycle it ended (0 base, 1 peak),
+    kept): its bounds, the epoch with the best ``val_loss``, where in the cycle it ended (0 base, 1 peak),
     the epochs run, and the test accuracy of the weights kept beside that of the last epoch."""
     import pandas as pd
 
@@ -812,7 +812,10 @@ def clr_runs_table(results: Sequence[Result]):
     for r in results:
         best = int(np.argmin(r.history["val_loss"])) + 1
         last = r.history["test_accuracy"][-1]
-        rows.append({"optimizer": r.experiment.optimizer, "seed": r.experiment.seed, "epochs run": r.epochs_run,
+        schedule = r.experiment.learning_rate
+        rows.append({"optimizer": r.experiment.optimizer,
+                     "bounds": f"{schedule.args['base_rate']:.2g} to {schedule.args['max_rate']:.2g}",
+                     "seed": r.experiment.seed, "epochs run": r.epochs_run,
                      "best epoch": best, "cycle position": round(cycle_position(r, best), 3),
                      "test accuracy kept": r.test_accuracy, "test accuracy last epoch": last,
                      "kept - last (images)": round((r.test_accuracy - last) * test_images(r))})

@@ -70,10 +70,11 @@ def book_strategies(profile: str | None = None) -> list[Strategy]:
     suggested = [s for s in catalog.range_suggested(profile) if s.experiment.optimizer == "adam" and s.experiment.epochs == 25]
     strategies += [Strategy(f"Adam at its suggestion {s.experiment.learning_rate:.2g}", "15_does_the_range_test_work",
                             (s,), "one range test", range_tests=1) for s in suggested[:1]]
-    clr_adam = tuple(s for s in catalog.clr(profile) if s.experiment.optimizer == "adam")
-    if clr_adam:
-        strategies.append(Strategy("cyclical (Adam)", "16_cyclical_rates", clr_adam, "bounds from one range test",
-                                   range_tests=1, time_to_accuracy="cyclical (adam)"))
+    clr_runs = catalog.clr(profile)
+    for variant, (_, low, high) in catalog.clr_variants(profile).items():
+        strategies.append(Strategy(f"cyclical ({variant}), {low:.2g} to {high:.2g}", "16_cyclical_rates",
+                                   tuple(catalog.clr_runs_of(variant, clr_runs)), "bounds from one range test",
+                                   range_tests=1, time_to_accuracy=f"cyclical ({variant})"))
     budgets = catalog.one_cycle_budgets(profile)
     if budgets:
         table = budget_table({"one-cycle": run_many([s.experiment for s in budgets])}, catalog.TARGET_ACCURACY)

@@ -119,11 +119,17 @@ def test_cycle_bounds_and_one_cycle_peak_come_from_the_stored_range_tests(book_r
         assert (rate.kind, rate.args["peak_rate"]) == ("one_cycle", peak)
         assert rate.args["total_steps"] == s.experiment.epochs * 192
     clr = scenarios("clr", "full")
-    assert {(s.experiment.optimizer, s.experiment.seed) for s in clr} == {(o, seed) for o in catalog.CLR_OPTIMIZERS
-                                                                         for seed in (0, 1, 2)}
+    variants = catalog.clr_variants("full")
+    assert variants[catalog.CLR_TO_SUGGESTION] == ("adam", low, peak)  # Adam up to its suggestion only
+    for name in catalog.CLR_OPTIMIZERS:
+        assert variants[name] == (name, *catalog.suggested_bounds("full")[name])
+    for variant, (name, base, top) in variants.items():
+        runs = catalog.clr_runs_of(variant, clr)
+        assert [s.experiment.seed for s in runs] == [0, 1, 2] and {s.experiment.optimizer for s in runs} == {name}
+        assert {(s.experiment.learning_rate.args["base_rate"], s.experiment.learning_rate.args["max_rate"])
+                for s in runs} == {(base, top)}
     for s in clr:  # the article's advice: stop after a cycle without progress, keep the best weights
         rate = s.experiment.learning_rate
-        assert (rate.args["base_rate"], rate.args["max_rate"]) == catalog.suggested_bounds("full")[s.experiment.optimizer]
         assert rate.args["step_size"] == 2 * 192 and s.experiment.epochs == 12
         assert s.experiment.early_stopping_patience == 4 and s.experiment.restore_best and s.experiment.test_each_epoch
 

@@ -166,3 +166,18 @@ def test_the_set_up_cell_is_folded_away(built_book, chapter):
     page = (built_book / "book" / f"{chapter}.html").read_text()
     folded = re.search(r'<details class="[^"]*\bhide above-input\b[^"]*">.*?</details>', page, re.S)
     assert folded and "google.colab" in folded.group(0)  # there, for a reader who wants it, but closed
+
+
+def test_the_summary_quotes_every_strategys_stored_median(built_book):
+    from lrlib import catalog, report, run_many
+    from lrlib.strategies import book_strategies
+
+    strategies = book_strategies("full")
+    results = {s.name: run_many([run.experiment for run in s.runs]) for s in strategies}
+    timed = {name: run_many([s.experiment for s in runs])
+             for name, runs in catalog.time_to_accuracy_strategies("full").items()}
+    reached = report.epochs_to_target(report.budget_table(timed, catalog.TARGET_ACCURACY))
+    table = report.strategy_table(strategies, results, reached)
+    page = re.sub(r"<[^>]+>", "", (built_book / "book" / "18_what_to_do_on_monday.html").read_text())
+    for name, row in table.iterrows():
+        assert name in page and f"{row['median test accuracy']:.4f}" in page, name

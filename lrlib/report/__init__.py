@@ -1,0 +1,28 @@
+"""Tables and numbers for the chapters: our results beside the article's figures, one module per
+part of the book. Every function is also here, as ``report.<name>``."""
+
+from __future__ import annotations
+
+from .common import (  # noqa: F401
+    glue, test_images, names_by, epochs_to_accuracy, comparison_table, article_figures_text,
+    epoch_to_epoch_variation, seed_spread, seed_repeats, book_seed_spread, tied_with_best, leads_over,
+)
+from .fixed_rates import (  # noqa: F401
+    class_shares, split_labels, best_constant_guess, answered_digit, answered_digits, digit_spans,
+    extrapolated_epoch, early_stopping, gaps_in_images, time_share_below,
+)
+from .decay import (  # noqa: F401
+    TIME_DECAY_VERSIONS, scheme_of, grid_table, scheme_winners, band_margins, grid_verdicts,
+    compounding_time_decay_constant, time_decay_versions, epoch_cuts,
+)
+from .adaptive import (  # noqa: F401
+    optimizer_table, good_band_width, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
+    band_width_table,
+)
+from .range_tests import (  # noqa: F401
+    suggestion_table, suggestions_on_sweep, range_test_cost,
+)
+from .cycles import (  # noqa: F401
+    accuracy_by_budget, budget_table, epochs_to_target, cycle_position, clr_runs_table, median_comparison,
+    target_summary, strategy_table,
+)

@@ -1,0 +1,168 @@
+"""What every part of the book uses: glue, counts of test images, the seed spread and ties."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..results import Result
+from ..catalog import Scenario
+
+
+def glue(name: str, value: Any) -> None:
+    """Hand ``value`` to the book's ``{glue}`` roles; a no-op where myst-nb is absent (Colab)."""
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
+    myst_glue(name, value, display=False)
+
+
+def test_images(result: Result) -> int:
+    """How many test images ``result`` was scored on: its profile's test set (all 10,000 of
+    MNIST's in the full profile). A difference in test accuracy times this is a count of images."""
+    from ..data import MNIST_TEST_IMAGES
+    from ..profiles import get_profile
+
+    return get_profile(result.experiment.profile).n_test or MNIST_TEST_IMAGES
+
+
+def names_by(table, column: str) -> dict[Any, str]:
+    """For each value of ``column`` in ``table`` (a ``pandas.DataFrame``), the index entries that
+    have it, as text for the prose ("adam, sgd"), in the table's order."""
+    return {value: ", ".join(str(name) for name in table.index[table[column] == value])
+            for value in dict.fromkeys(table[column])}
+
+
+def _tied(accuracy: float, other: float, spread: float) -> bool:
+    """Whether two test accuracies differ by no more than ``spread``: the seed alone makes
+    differences that large, so they are ties (the same rule as ``tied_with_best``)."""
+    return accuracy >= other - spread and other >= accuracy - spread
+
+
+def _accuracy_difference(name: str, value: float) -> float:
+    value = float(value)
+    if not 0 <= value < 1:
+        raise ValueError(f"Argument `{name}` must be an accuracy difference in [0, 1). Received: {name}={value!r}")
+    return value
+
+
+def epochs_to_accuracy(result: Result, threshold: float = 0.99, metric: str = "val_accuracy") -> int | None:
+    """The first epoch (counted from 1) whose ``metric`` reaches ``threshold``; ``None`` if none does."""
+    reached = [epoch for epoch, value in enumerate(result.history[metric], start=1) if value >= threshold]
+    return reached[0] if reached else None
+
+
+def comparison_table(scenarios: Sequence[Scenario], results: Sequence[Result]):
+    """A ``pandas.DataFrame``: each scenario's test loss and accuracy, the article's and ours."""
+    import pandas as pd
+
+    rows = []
+    for scenario, result in zip(scenarios, results, strict=True):
+        rows.append({
+            "scenario": scenario.name,
+            "optimizer": result.experiment.optimizer,
+            "learning rate": f"{result.experiment.learning_rate:g}",
+            "article: test loss": scenario.article_test_loss,
+            "article: test accuracy": scenario.article_test_accuracy,
+            "ours: test loss": result.test_loss,
+            "ours: test accuracy": result.test_accuracy,
+            "epochs": result.epochs_run,
+            "outcome": result.outcome.kind,
+        })
+    return pd.DataFrame(rows).set_index("scenario").round(4)
+
+
+def article_figures_text(scenarios: Sequence[Scenario]) -> str:
+    """The article's reported test scores as a fixed-width text table (deterministic output)."""
+    lines = [f"{'scenario':<10} {'learning rate':>13} {'test loss':>10} {'test accuracy':>14}"]
+    for s in scenarios:
+        if s.article_test_loss is not None:
+            lines.append(f"{s.name:<10} {s.experiment.learning_rate:>13g} {s.article_test_loss:>10.4f} "
+                         f"{s.article_test_accuracy:>14.4f}")
+    return "\n".join(lines)
+
+
+def epoch_to_epoch_variation(result: Result, metric: str = "val_loss", skip: int | None = None) -> float:
+    """Mean absolute change of ``metric`` from one epoch to the next, after the first ``skip``
+    epochs (default: the first quarter, where every run is still descending)."""
+    values = np.asarray(result.history[metric], dtype=float)
+    skip = len(values) // 4 if skip is None else skip
+    changes = np.abs(np.diff(values[skip:]))
+    return float(changes.mean()) if len(changes) else float("nan")
+
+
+def seed_spread(repeats: Sequence[Sequence[Result]]) -> float:
+    """The largest range of test accuracy among runs that differ only in their seed: each item
+    of ``repeats`` holds one experiment run with several seeds. Differences smaller than this
+    are ties."""
+    spreads = []
+    for runs in repeats:
+        keys = {dataclasses.replace(r.experiment, seed=0) for r in runs}
+        if len(runs) < 2 or len(keys) != 1:
+            raise ValueError("Argument `repeats` must hold groups of at least two runs that differ only in "
+                             f"their seed. Received: a group of {len(runs)} runs of {len(keys)} experiments")
+        accuracies = [r.test_accuracy for r in runs]
+        spreads.append(max(accuracies) - min(accuracies))
+    if not spreads:
+        raise ValueError("Argument `repeats` must hold at least one group. Received: repeats=[]")
+    return max(spreads)
+
+
+def seed_repeats(results: Sequence[Result]) -> list[list[Result]]:
+    """``results`` grouped by experiment apart from the seed, keeping the groups of two or more
+    runs (the input of ``seed_spread``)."""
+    groups: dict[Any, list[Result]] = {}
+    for result in results:
+        groups.setdefault(dataclasses.replace(result.experiment, seed=0), []).append(result)
+    return [runs for runs in groups.values() if len(runs) > 1]
+
+
+def book_seed_spread() -> float:
+    """The book's yardstick for ties: ``seed_spread`` over its full-profile runs made with three
+    seeds (the ``decay-seeds`` group and the grid's seed-0 runs), read from the stored results
+    in any profile."""
+    from ..catalog import scenarios
+    from ..training import run_many
+
+    repeated = [s.experiment for s in scenarios("decay-seeds", profile="full")]
+    repeated += list(dict.fromkeys(dataclasses.replace(e, seed=0) for e in repeated))
+    return seed_spread(seed_repeats(run_many(repeated)))
+
+
+def tied_with_best(results: dict[str, Result], spread: float) -> list[str]:
+    """The names of the runs whose test accuracy is within ``spread`` (e.g. ``seed_spread``) of
+    the best run's, best first: differences smaller than that are ties."""
+    if not results:
+        raise ValueError("Argument `results` must map names to results. Received: results={}")
+    spread = _accuracy_difference("spread", spread)
+    ordered = sorted(results, key=lambda name: -results[name].test_accuracy)
+    best = results[ordered[0]].test_accuracy
+    return [name for name in ordered if results[name].test_accuracy >= best - spread]
+
+
+def leads_over(results: dict[str, Result], reference: str, spread: float):
+    """Each run's lead in test accuracy over the run named ``reference`` (a fixed rate, say), as a
+    ``pandas.DataFrame`` indexed by name, the reference left out: ``test accuracy``, ``lead``
+    (negative when behind), ``lead in images`` (the lead times ``test_images``, rounded) and
+    ``verdict``: ``"tie"`` when the lead is no larger than ``spread`` (e.g. ``book_seed_spread``),
+    else ``"ahead"`` or ``"behind"``."""
+    import pandas as pd
+
+    if reference not in results:
+        raise ValueError(f"Argument `reference` must name one of the runs {sorted(results)}. "
+                         f"Received: reference={reference!r}")
+    spread = _accuracy_difference("spread", spread)
+    base = results[reference].test_accuracy
+    rows = []
+    for name, result in results.items():
+        if name == reference:
+            continue
+        lead = result.test_accuracy - base
+        verdict = "tie" if _tied(result.test_accuracy, base, spread) else ("ahead" if lead > 0 else "behind")
+        rows.append({"name": name, "test accuracy": result.test_accuracy, "lead": lead,
+                     "lead in images": int(round(lead * test_images(result))), "verdict": verdict})
+    return pd.DataFrame(rows, columns=["name", "test accuracy", "lead", "lead in images", "verdict"]).set_index("name")

@@ -72,8 +72,9 @@ def book_strategies(profile: str | None = None) -> list[Strategy]:
                             (s,), "one range test", range_tests=1) for s in suggested[:1]]
     clr_runs = catalog.clr(profile)
     for variant, (_, low, high) in catalog.clr_variants(profile).items():
-        strategies.append(Strategy(f"cyclical ({variant}), {low:.2g} to {high:.2g}", "16_cyclical_rates",
-                                   tuple(catalog.clr_runs_of(variant, clr_runs)), "bounds from one range test",
+        strategies.append(Strategy(f"cyclical ({variant})", "16_cyclical_rates",
+                                   tuple(catalog.clr_runs_of(variant, clr_runs)),
+                                   f"bounds {low:.2g} to {high:.2g} from one range test",
                                    range_tests=1, time_to_accuracy=f"cyclical ({variant})"))
     budgets = catalog.one_cycle_budgets(profile)
     if budgets:

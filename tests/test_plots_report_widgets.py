@@ -612,6 +612,8 @@ def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target(
 
     fixed = [budget_run(3, s, a, [0.98, 0.99 + s / 1000, a], train_time_s=60.0 * (s + 1))
              for s, a in enumerate((0.9920, 0.9925, 0.9910))]
+    for run in fixed:
+        run.history["val_accuracy"][:] = [0.98, 0.991, 0.995]  # 99 % after the second epoch
     swept = [make_result(Experiment("sgd", 0.1, epochs=2, profile="full"), loss=(1.0, 0.9), test_accuracy=0.989)]
     strategies = [Strategy("fixed", "02_baseline", (), "a default", time_to_accuracy="fixed"),
                   Strategy("swept", "05_fixed_rates_waste", (), "best of a sweep", training_runs=9, range_tests=1)]
@@ -620,4 +622,6 @@ def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target(
     assert table.loc["fixed", "median test accuracy"] == pytest.approx(0.9920) and table.loc["fixed", "seeds"] == 3
     assert table.loc["fixed", "epochs to target (test)"] == 3 and table.loc["swept", "epochs to target (test)"] == "not measured"
     assert table.loc["fixed", "minutes to target"] == 2.0  # 3 epochs at the median 40 s per epoch
+    assert table.loc["fixed", "epochs to 99 % (validation)"] == 2 and table.loc["fixed", "minutes to 99 %"] == 1.3
     assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy
+    assert table.loc["swept", "minutes to 99 %"] == "-"

@@ -21,8 +21,8 @@ from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
 from .profiles import get_profile
-from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, stores, \
-    user_store
+from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, \
+    stores, user_store
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 
@@ -165,7 +165,8 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False,
 
 
 class EpochRecorder(keras.callbacks.Callback):
-    """Records each epoch's metrics and rate, prints one clean line, and stops on divergence:
+    """Records each epoch's metrics and rate (and, given ``test_data``, the test set's loss and
+    accuracy after the epoch), prints one clean line, and stops on divergence:
     a non-finite loss, or one over ``EXPLODING_LOSS`` and still growing. A huge *first* epoch
     alone is not divergence: Adam at 0.5 averages ~1e4 in epoch 1, then sits at chance (the
     article's case); ``Result.outcome`` classifies such runs afterwards.

@@ -278,8 +278,9 @@ TARGET_ACCURACY = 0.9919  # the test accuracy the article reports for its 25-epo
 def steps_per_epoch(profile: str | None = None) -> int:
     """Optimizer steps in one epoch of the article's setup in ``profile`` (192 in the full one),
     from the profile's sizes, so that a schedule can be fitted to a budget without the data."""
-    images = get_profile(profile or default_profile()).n_train or MNIST_TRAIN_IMAGES
-    return math.ceil(math.floor(images * 0.8) / 250)  # Keras's validation split of 0.2, batches of 250
+    setup = Experiment(profile=profile or default_profile())  # the article's split and batch size
+    images = get_profile(setup.profile).n_train or MNIST_TRAIN_IMAGES
+    return math.ceil(math.floor(images * (1 - setup.validation_split)) / setup.batch_size)
 
 
 def suggested_bounds(profile: str | None = None) -> dict[str, tuple[float, float]] | None:

@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAY_STAMP := $(VENV)/.installed-ray
+BROWSER_STAMP := $(VENV)/.installed-browser
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MNIST ?= $(wildcard ../shared/data/mnist.npz)
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -26,6 +29,16 @@ $(RAY_STAMP): requirements-ray.txt $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-ray.txt
 	touch $(RAY_STAMP)
 
+# The browser tests: Playwright and Voila (requirements-browser.txt), and Debian's headless
+# Chromium (a test tool's own browser download fails offline; Debian's comes from its mirror).
+$(BROWSER_STAMP): requirements-browser.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $(BROWSER_STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
 ## book: build the HTML book from the committed full-profile results (trains nothing; the
 ## book's own results only, never a learner's runs in the user's cache)
 book: $(STAMP)
@@ -33,8 +46,9 @@ book: $(STAMP)
 		$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is at _build/html/index.html"
 
-## test: unit tests, every notebook under nbval (quick profile), the book build
-test: $(STAMP) $(RAY_STAMP)
+## test: unit tests, every notebook under nbval (quick profile), the book build, and the
+## book and one chapter's live widgets in headless Chromium (screenshots in _build/screenshots)
+test: $(STAMP) $(RAY_STAMP) $(BROWSER_STAMP) $(CHROMIUM)
 	LRLIB_PROFILE=quick $(BIN)/python -m pytest
 
 ## reproduce: train every full-profile result the book needs that is not stored yet

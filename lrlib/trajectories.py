@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 
 import keras
@@ -118,6 +119,18 @@ def trajectory(variant: str, learning_rate: float, steps: int = 100, problem: st
     steps = validation.integer("steps", steps, minimum=1, maximum=MAX_STEPS)
     points, gradients = _run(variant, rate, steps, problem)
     return Trajectory(variant, rate, PROBLEMS[problem](), points, gradients)
+
+
+def update_options(variant: str) -> dict:
+    """The hyper-parameters of ``variant``'s update rule: its Keras optimizer's defaults with the
+    variant's own options over them (what the book's static pages step with)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"Argument `variant` must be one of {list(VARIANTS)}. Received: variant={variant!r}")
+    name, options = VARIANTS[variant]
+    rule = ("momentum", "nesterov", "rho", "epsilon", "beta_1", "beta_2", "initial_accumulator_value")
+    defaults = {key: parameter.default for key, parameter in inspect.signature(OPTIMIZERS[name]).parameters.items()
+                if key in rule}
+    return defaults | options
 
 
 @functools.lru_cache(maxsize=256)  # a slider returning to a setting redraws at once

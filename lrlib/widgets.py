@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import traitlets
 
-from . import validation
+from . import static_view, validation
 from .experiment import OPTIMIZERS, Experiment
 from .plots import plot_bands, plot_history, plot_loss_comparison, plot_range_test, plot_suggestions_on_sweep
 from .report import band_width_table, scheme_winners
@@ -87,7 +87,22 @@ def _draw(output: widgets.Output, results: Sequence[Result], metrics: Sequence[s
     _replace(output, fig, "".join(_summary(result) + "\n" for result in results))
 
 
-class RateExplorer:
+class _Control:
+    """A control shown by Jupyter and Colab as its live ipywidgets, and by the HTML book, which
+    prefers text/html (``_config.yml``), as its static view (``lrlib.static_view``)."""
+
+    widget: widgets.Widget
+
+    def static_html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        bundle["text/html"] = self.static_html()
+        return bundle
+
+
+class RateExplorer(_Control):
     """A log-spaced slider over the (initial) learning rates of stored results (and, when the
     results span several optimizers, a choice of optimizer) that redraws the chosen runs' curves.
     Runs that share optimizer and rate (other seeds, other schedules) are drawn together."""
@@ -143,13 +158,31 @@ class RateExplorer:
     def _show(self):
         _draw(self.output, self.current, self.metrics, self.log_scale)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        optimizers = list(self.optimizer.options)
+        rates = [self._rates(name) for name in optimizers]
+        rate = {"name": "rate", "label": self.rate.description, "type": "slider", "value": self.rate.index}
+        if len(optimizers) == 1:
+            controls = [rate | {"options": [f"{r:g}" for r in rates[0]]}]
+        else:
+            controls = [static_view.control("optimizer", self.optimizer),
+                        rate | {"options": [[f"{r:g}" for r in rs] for rs in rates], "depends": "optimizer"}]
 
-        display(self.widget)
+        def view(*at):
+            optimizer, i = (optimizers[0], at[0]) if len(at) == 1 else (optimizers[at[0]], at[1])
+            runs = self._by_key[(optimizer, rates[optimizers.index(optimizer)][i])]
+            return {"panels": [static_view.history_panel(runs, self.metrics, self.log_scale)],
+                    "text": "".join(_summary(result) + "\n" for result in runs)}
+
+        views = {}
+        for j, optimizer in enumerate(optimizers):  # each optimizer has its own rates
+            for i in range(len(rates[j])):
+                at = (i,) if len(optimizers) == 1 else (j, i)
+                views["|".join(map(str, at))] = view(*at)
+        return static_view.render("lookup", {"keys": [c["name"] for c in controls], "views": views}, controls)
 
 
-class TrainPanel:
+class TrainPanel(_Control):
     """Pick an optimizer and a rate (log slider), then press the button to train that run now
     in the quick profile, with a progress bar. Moving the slider never trains."""
 
@@ -198,13 +231,14 @@ class TrainPanel:
         _draw(self.output, [result], ("loss", "val_loss"), log_scale=True)
         return result
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        return static_view.notice(
+            "Training needs a running Python kernel, which a published page does not have. Open this chapter "
+            "in Colab (the rocket icon at the top of the page) or in Jupyter: there this cell is a live panel "
+            "that trains the optimizer and rate you choose, in the quick profile, when you press its button.")
 
-        display(self.widget)
 
-
-class DecayExplorer:
+class DecayExplorer(_Control):
     """Sliders for the four decay schemes' parameters, redrawing all four curves at once from
     the same initial rate. Pure functions only: nothing trains."""
 
@@ -256,13 +290,14 @@ class DecayExplorer:
         ax.set_title(f"four decay schemes from {self.initial_rate.value:.1e}")
         _replace(self.output, fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        names = ["initial_rate", "linear_final", "step_factor", "step_every", "time_rate", "exponential_rate",
+                 "log_scale"]
+        return static_view.render("decay", {"epochs": self.epochs},
+                                  [static_view.control(name, getattr(self, name)) for name in names])
 
-        display(self.widget)
 
-
-class ResultBrowser:
+class ResultBrowser(_Control):
     """A slider over named groups of stored results: each position draws its group's validation
     loss and the learning rate each run used per epoch. Nothing trains."""
 
@@ -290,13 +325,18 @@ class ResultBrowser:
         plot_rates_used(self.current, ax=right)
         _replace(self.output, fig, "".join(_summary(result) + "\n" for result in self.current))
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        choice = static_view.control("choice", self.choice)
 
-        display(self.widget)
+        def view(i):
+            runs = self.groups[list(self.groups)[i]]
+            return {"panels": [static_view.comparison_panel(runs, "val_loss"), static_view.rates_used_panel(runs)],
+                    "text": "".join(_summary(result) + "\n" for result in runs)}
+
+        return static_view.render("lookup", static_view.lookup([choice], view), [choice])
 
 
-class TieExplorer:
+class TieExplorer(_Control):
     """A slider for how large a difference in test accuracy must be to count, showing per
     optimizer and initial rate which schemes tie with the best. ``table`` is
     ``report.grid_table(...)``; nothing trains."""
@@ -319,13 +359,18 @@ class TieExplorer:
     def _show(self):
         _replace(self.output, self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        tie = static_view.control("tie", self.tie, discrete=True)
+        ties = static_view.positions(self.tie)
 
-        display(self.widget)
+        def view(i):
+            table = scheme_winners(self.table, tie=ties[i])[["best scheme", "best accuracy", "tied with the best"]]
+            return {"panels": [static_view.table_panel(table.round(4))]}
+
+        return static_view.render("lookup", static_view.lookup([tie], view), [tie])
 
 
-class BandExplorer:
+class BandExplorer(_Control):
     """A slider for the tolerance that makes a rate "good" (within it of the optimizer's best
     test accuracy), redrawing every optimizer's good band and its width in decades. ``results``
     are runs of several optimizers across rates (a sensitivity sweep); nothing trains."""
@@ -356,13 +401,21 @@ class BandExplorer:
             columns={"width": "width (decades, at least)", "width_at_most": "at most"})
         _replace(self.output, fig, widths.round(4))
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        tolerance = static_view.control("tolerance", self.tolerance, discrete=True)
+        tolerances = static_view.positions(self.tolerance)
 
-        display(self.widget)
+        def view(i):
+            table = band_width_table(self.results, tolerances[i])
+            widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
+                columns={"width": "width (decades, at least)", "width_at_most": "at most"})
+            title = f"good band: test accuracy within {tolerances[i]:.1%} of each optimizer's best"
+            return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(widths.round(4))]}
+
+        return static_view.render("lookup", static_view.lookup([tolerance], view), [tolerance])
 
 
-class RangeTestExplorer:
+class RangeTestExplorer(_Control):
     """A choice among stored range tests, a slider for the smoothing ``beta`` and a choice of
     suggestion rule, redrawing the curve and the suggestions at once. ``records`` are
     ``range_test.RangeTestRecord``s (e.g. from ``run_many`` over the ``range-tests`` group);
@@ -405,13 +458,14 @@ class RangeTestExplorer:
         ax.set_title(self.test.value)
         _replace(self.output, fig, "".join(f"{rule}: {rate:.3g}\n" for rule, rate in self.suggestions().items()))
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        tests = [{"label": label, "rates": record.test.rates, "losses": record.test.losses}
+                 for label, record in self._records.items()]
+        controls = [static_view.control(name, getattr(self, name)) for name in ("test", "beta", "rule")]
+        return static_view.render("rangeTest", {"tests": tests, "rules": list(self.rule.options)}, controls)
 
-        display(self.widget)
 
-
-class SuggestionExplorer:
+class SuggestionExplorer(_Control):
     """A choice of optimizer and suggestion rule and a slider for the smoothing ``beta``, placing
     every stored range test's suggestion on that optimizer's sweep at once. ``sweep`` and
     ``suggested`` are results (the sweep, and the runs at the suggested rates, drawn when the
@@ -461,13 +515,27 @@ class SuggestionExplorer:
         _replace(self.output, fig, f"suggestions from {min(rates):.3g} to {max(rates):.3g} "
                                    f"({np.log10(max(rates) / min(rates)):.1f} decades)\n")
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        from .report import good_band_width
 
-        display(self.widget)
+        sweeps = {}
+        for name, runs in self._sweep.items():
+            ordered = sorted(runs, key=lambda r: r.experiment.learning_rate)
+            band = good_band_width(ordered, 0.005)
+            suggested = self._suggested.get(name)
+            sweeps[name] = {
+                "rates": [r.experiment.learning_rate for r in ordered], "accuracies": [r.test_accuracy for r in ordered],
+                "band": [band["band from"], band["band to"]],
+                "tests": [{"rates": r.test.rates, "losses": r.test.losses} for r in self._records
+                          if r.plan.experiment.optimizer == name],
+                "suggested": None if suggested is None else [suggested.experiment.learning_rate, suggested.test_accuracy]}
+        data = {"optimizers": list(self._sweep), "rules": list(self.rule.options), "trained_at": list(self._trained_at),
+                "sweeps": sweeps}
+        controls = [static_view.control(name, getattr(self, name)) for name in ("optimizer", "rule", "beta")]
+        return static_view.render("suggestions", data, controls)
 
 
-class TrajectoryExplorer:
+class TrajectoryExplorer(_Control):
     """Sliders for the learning rate (log scale) and the number of steps, and a choice of
     optimizers and problem, redrawing where each real Keras optimizer goes on a two-variable
     problem and its effective rate per coordinate. Trains nothing on MNIST; paths are cached."""
@@ -518,16 +586,25 @@ class TrajectoryExplorer:
         plot_step_sizes(paths, ax=right)
         _replace(self.output, fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def static_html(self) -> str:
+        t = self._trajectories
+        problems = {}
+        for name, make in t.PROBLEMS.items():
+            problem = make()
+            problems[name] = {"kind": name, "name": problem.name, "start": problem.start, "minimum": problem.minimum,
+                              "extent": problem.extent}
+            if name == "quadratic":  # its gradient at (1, 1) is its pair of curvatures
+                problems[name]["curvatures"] = problem.gradient(np.ones(2))
+        data = {"problems": problems, "problem_names": list(t.PROBLEMS), "variant_names": list(t.VARIANTS),
+                "variants": {label: [t.VARIANTS[label][0], t.update_options(label)] for label in t.VARIANTS}}
+        controls = [static_view.control(name, getattr(self, name)) for name in ("rate", "steps", "variants", "problem")]
+        return static_view.render("trajectories", data, controls)
 
 
 CYCLE_POLICIES = ("triangular", "triangular2", "exp_range", "one_cycle")
 
 
-class CycleExplorer:
+class CycleExplorer(_Control):
     """Sliders for a cyclical rate (Smith's three policies) or one-cycle, drawn step by step
     with the momentum SGD would be cycled against it. Pure functions only: nothing trains.
     Bounds the schedules refuse (a base rate not below the maximum) show the refusal instead."""
@@ -595,7 +672,52 @@ class CycleExplorer:
         ax.set_title(rate.label(), fontsize="small")
         _replace(self.output, fig)
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def static_html(self) -> str:
+        cyclical, one_cycle = [0, 1, 2], [CYCLE_POLICIES.index("one_cycle")]
+        relevant = {"step_epochs": {"policy": cyclical}, "gamma": {"policy": [CYCLE_POLICIES.index("exp_range")]},
+                    "warmup": {"policy": one_cycle}}
+        names = ["policy", "base_rate", "max_rate", "step_epochs", "gamma", "warmup", "epochs"]
+        controls = [static_view.control(name, getattr(self, name), when=relevant.get(name)) for name in names]
+        return static_view.render("cycles", {"policies": CYCLE_POLICIES, "steps_per_epoch": self.steps_per_epoch},
+                                  controls)
 
-        display(self.widget)
+
+class ArticleDecayExplorer(_Control):
+    """A slider for the decay constant k of the article's time decay, drawing the rates its code
+    sets (each call shrinks the rate the call before left: the cuts compound) against the
+    inverse-time formula the article means. Pure functions only: nothing trains."""
+
+    def __init__(self, initial_rate: float = 0.01, epochs: int = 25, decay: float = 1.5e-6):
+        self.initial_rate = validation.learning_rate("initial_rate", initial_rate)
+        self.epochs = validation.integer("epochs", epochs, minimum=1)
+        self.decay = _rate_slider("decay", decay, -7, 0, step=0.25, description="decay constant k", readout_format=".1e")
+        self.output = widgets.Output()
+        self.decay.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.decay, self.output])
+        self._show()
+
+    def rates(self) -> tuple[list[float], np.ndarray]:
+        """The rate of each epoch from the article's code, and from the formula."""
+        from . import article_code, schedules
+
+        code = article_code.rates_over(article_code.make_time_decay(self.initial_rate, decay=self.decay.value),
+                                       self.epochs)
+        formula = schedules.time_decay(self.initial_rate, self.decay.value, steps_per_epoch=1)
+        return code, formula.values(np.arange(self.epochs))
+
+    def _show(self):
+        code, formula = self.rates()
+        fig, ax = plt.subplots(figsize=(8, 3.5))
+        ax.plot(range(self.epochs), code, marker=".", label="the article's code (compounding)")
+        ax.plot(range(self.epochs), formula, drawstyle="steps-post", label="inverse-time formula")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate")
+        ax.legend()
+        ax.grid(alpha=0.3)
+        ax.set_title(f"k = {self.decay.value:.1e}: the article's code keeps {code[-1] / self.initial_rate:.2%} of the rate")
+        _replace(self.output, fig)
+
+    def static_html(self) -> str:
+        return static_view.render("articleDecay", {"initial_rate": self.initial_rate, "epochs": self.epochs},
+                                  [static_view.control("decay", self.decay)])
+

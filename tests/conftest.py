@@ -59,3 +59,16 @@ def fresh_check_tries():
     checks.reset()
     yield
     checks.reset()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium, driven by Playwright (its own browser download fails offline)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_helpers import chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield browser
+        browser.close()

@@ -28,7 +28,8 @@ def test_environment_yml_installs_the_same_pins():
 
 def test_pins_satisfy_lrlibs_declared_ranges():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pins = {**pins_from_requirements(), **pins_from_requirements("requirements-ray.txt")}
+    pins = {**pins_from_requirements(), **pins_from_requirements("requirements-ray.txt"),
+            **pins_from_requirements("requirements-browser.txt")}
     declared = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     for line in declared:
         requirement = Requirement(line)

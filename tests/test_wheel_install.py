@@ -27,6 +27,7 @@ def test_the_wheel_ships_the_full_profile_results(wheel):
     committed = {f"lrlib/results/full/{p.name}" for p in (ROOT / "lrlib" / "results" / "full").glob("*.json")}
     assert shipped == committed and shipped
     assert not any("/quick/" in n or "/tiny/" in n for n in names)
+    assert "lrlib/static/lrlib_static.js" in names  # the published book's controls
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import lrlib  # noqa: E402  (imports TensorFlow quietly once for the whole session)
 from lrlib import data  # noqa: E402
 
+BOOK_ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist.npz")
 
 
@@ -72,3 +76,22 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The HTML book, built once per session as `make book` builds it (tests/test_book.py and
+    tests/test_book_in_browser.py read it)."""
+    out = tmp_path_factory.mktemp("book")
+    env = {**os.environ, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env["LRLIB_RESULTS_DIR"] = str(BOOK_ROOT / "lrlib" / "results")  # as make book: the book's results only
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    done = subprocess.run([str(jupyter_book), "build", str(BOOK_ROOT), "--path-output", str(out),
+                           "--warningiserror", "--keep-going"], capture_output=True, text=True, env=env,
+                          timeout=1800)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
+    # Sphinx's own warnings fail the build above; the kernels' "[IPKernelApp] WARNING" lines about
+    # local TCP are not the book's.
+    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line and "[IPKernelApp]" not in line]
+    assert not warnings, warnings
+    return out / "_build" / "html"

@@ -1,32 +1,12 @@
 """The book builds with warnings as errors, from stored results, as `make book` builds it."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    env = {**os.environ, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    env["LRLIB_RESULTS_DIR"] = str(ROOT / "lrlib" / "results")  # as make book: the book's results only
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    done = subprocess.run([str(jupyter_book), "build", str(ROOT), "--path-output", str(out),
-                           "--warningiserror", "--keep-going"], capture_output=True, text=True, env=env,
-                          timeout=1800)
-    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
-    # Sphinx's own warnings fail the build above; the kernels' "[IPKernelApp] WARNING" lines about
-    # local TCP are not the book's.
-    warnings = [line for line in done.stderr.splitlines() if "WARNING" in line and "[IPKernelApp]" not in line]
-    assert not warnings, warnings
-    return out / "_build" / "html"
 
 
 def test_title_page_and_bibliography(built_book):

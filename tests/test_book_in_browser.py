@@ -1,0 +1,119 @@
+"""The built book, as a reader opens it: every page in headless Chromium, served from localhost
+with every request outside the book refused. Screenshots go to _build/screenshots/."""
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import SCREENSHOTS, PageProblems, move_each_control, movable_controls
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
+OTHER_PAGES = ["index.html", "search.html", "genindex.html"] + [
+    f"book/{p.stem}.html" for p in sorted((ROOT / "book").glob("*.md"))]
+REPOSITORY = "lrlib-course/choosing-learning-rates"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    """The built book on a local web server (a reader's browser, or GitHub Pages, serves it so)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler,
+                                                                                directory=str(built_book)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture
+def open_page(chromium, site):
+    """Open a page of the book; returns the page and what went wrong on it."""
+    opened = []
+
+    def open_(path):
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        problems = PageProblems(page, origin=site)
+        page.goto(site + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        opened.append(page)
+        return page, problems
+
+    yield open_
+    for page in opened:
+        page.close()
+
+
+def screenshot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+BROKEN_IMAGES = "() => Array.from(document.images).filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src)"
+
+
+@pytest.mark.parametrize("path", [f"book/{c}.html" for c in CHAPTERS] + OTHER_PAGES)
+def test_every_page_loads_offline_with_no_error_and_no_broken_image(open_page, path):
+    page, problems = open_page(path)
+    screenshot(page, path.replace("/", "_").removesuffix(".html"))  # loads every image on the way
+    assert not problems.outside, f"{path} asks for files outside the book: {problems.outside}"
+    assert not problems.errors, problems.errors
+    assert page.evaluate(BROKEN_IMAGES) == []
+
+
+def test_no_built_page_names_a_script_stylesheet_or_font_outside_the_book(built_book):
+    import re
+
+    outside = re.compile(r"""<(script|link)\b[^>]*\b(src|href)=["'](https?:)?//""")
+    for page in built_book.rglob("*.html"):
+        for match in outside.finditer(page.read_text()):
+            tag = page.read_text()[match.start():match.start() + 300]
+            # A <link> that is a plain hyperlink target (not rel=stylesheet/preload/icon) loads nothing.
+            if match.group(1) == "link" and not re.search(r"rel=[\"'](stylesheet|preload|icon|modulepreload)", tag):
+                continue
+            pytest.fail(f"{page.relative_to(built_book)} loads {tag[:160]}")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapters_controls_redraw(open_page, chapter):
+    """Every chapter has controls (under "Try it", or beside the text they illustrate)."""
+    page, problems = open_page(f"book/{chapter}.html")
+    views = page.locator(".lrlib-static")
+    assert views.count() >= 1 and page.locator(".lrlib-static[data-ready=true]").count() == views.count()
+    moved = 0
+    for i in range(views.count()):
+        view = views.nth(i)
+        changed = move_each_control(view)
+        assert all(changed.values()), f"view {i}: {changed}"
+        moved += len(changed)
+        if movable_controls(view):
+            view.scroll_into_view_if_needed()
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            view.screenshot(path=str(SCREENSHOTS / f"controls_{chapter}_{i}.png"))
+    assert moved >= 1, "no control on the page moves"
+    assert not problems.errors and not problems.outside
+
+
+def test_search_finds_a_chapter(open_page):
+    page, problems = open_page("search.html?q=range+test")
+    results = page.locator("#search-results a")
+    results.first.wait_for(timeout=20_000)
+    found = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any("14_the_range_test" in href for href in found), found
+    screenshot(page, "search_range_test")
+    assert not problems.errors and not problems.outside
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_the_colab_link_opens_the_chapters_own_notebook(open_page, chapter):
+    page, _ = open_page(f"book/{chapter}.html")
+    links = page.locator("a[href*='colab.research.google.com']")
+    assert links.count() >= 1
+    expected = f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/book/{chapter}.ipynb"
+    assert {links.nth(i).get_attribute("href") for i in range(links.count())} == {expected}

@@ -21,7 +21,8 @@ import numpy as np
 
 SCRIPT_PATH = Path(__file__).parent / "static" / "lrlib_static.js"
 STYLE = """
-.lrlib-static { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 0.8em; margin: 0.5em 0; }
+.lrlib-static { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 0.8em; margin: 0.5em 0;
+                background: white; color: #24292f; }
 .lrlib-static .lrlib-control { margin: 0.25em 0; }
 .lrlib-static .lrlib-control label { margin-right: 0.6em; }
 .lrlib-static input[type=range] { width: 260px; vertical-align: middle; }

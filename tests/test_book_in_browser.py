@@ -80,6 +80,13 @@ def test_no_built_page_names_a_script_stylesheet_or_font_outside_the_book(built_
             pytest.fail(f"{page.relative_to(built_book)} loads {tag[:160]}")
 
 
+def test_no_page_shows_a_local_path(built_book):
+    local = [str(ROOT), str(built_book), "/tmp/", "/home/", "/root/"]
+    for page in built_book.rglob("*.html"):
+        text = page.read_text()
+        assert not [path for path in local if path in text], page.relative_to(built_book)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_chapters_controls_redraw(open_page, chapter):
     """Every chapter has controls (under "Try it", or beside the text they illustrate)."""

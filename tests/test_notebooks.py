@@ -79,6 +79,28 @@ def test_colab_ready_and_interactive(path):
     assert notebook["cells"][0]["cell_type"] == "markdown" and source(notebook["cells"][0]).startswith("# ")
 
 
+def outside_solutions(notebook):
+    """The code cells that are not part of an exercise's solution (between its solution-start
+    and solution-end directives)."""
+    inside, cells = False, []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            markers = re.findall(r"\{solution-(start|end)\}", source(cell))
+            inside = markers[-1] == "start" if markers else inside
+        elif not inside:
+            cells.append(cell)
+    return cells
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_that_glue_are_hidden(path):
+    # The page shows the code a reader should read; the numbers its text quotes are glued from
+    # hidden cells (exercise solutions excepted: their code is the answer).
+    for cell in outside_solutions(load(path)):
+        if "glue(" in source(cell):
+            assert "remove-input" in cell.get("metadata", {}).get("tags", []), source(cell)[:200]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lrlib_is_imported_before_keras_or_tensorflow(path):
     # lrlib imports TensorFlow with its start-up log lines silenced; imported first, Keras would

@@ -35,6 +35,8 @@ STYLE = """
 .lrlib-static .lrlib-note { font-size: 0.85em; color: #57606a; margin: 0 0 0.4em 0; }
 """
 NOTE = "Static view: it redraws in your browser from the book's stored results and lrlib's formulas."
+# The views static/lrlib_static.js draws (its VIEWS).
+VIEWS = ("lookup", "notice", "decay", "cycles", "rangeTest", "suggestions", "trajectories", "articleDecay")
 
 
 def _jsonable(value):
@@ -56,6 +58,8 @@ def _jsonable(value):
 def render(view: str, data: dict, controls: Sequence[dict] = (), note: str = NOTE) -> str:
     """The HTML of one static view: its controls' specs and data as JSON, the script, and a call
     that mounts it on its own ``div`` (so several views share a page)."""
+    if view not in VIEWS:
+        raise ValueError(f"Argument `view` must be one of {list(VIEWS)}. Received: view={view!r}")
     spec = json.dumps(_jsonable({"view": view, "data": data, "controls": list(controls)}), allow_nan=False)
     script = SCRIPT_PATH.read_text()
     # "</" inside a script element would end it early.
@@ -173,7 +177,7 @@ def rates_used_panel(results: Sequence) -> dict:
 
 
 def table_panel(frame) -> dict:
-    return {"html": frame.to_html(classes="table", float_format=lambda v: f"{v:.4g}", border=0)}
+    return {"html": frame.to_html(classes="table", border=0)}  # pandas formats each column as a notebook does
 
 
 def notice(text: str, links: Sequence[tuple[str, str]] = ()) -> str:

@@ -263,3 +263,40 @@ def test_every_control_of_every_static_view_redraws(chromium, every_control, ind
     assert view.locator("svg, table, pre").count() >= 1 or "kernel" in view.inner_text()
     assert not problems.errors and not problems.outside
     page.close()
+
+
+def test_render_refuses_a_view_the_script_does_not_draw():
+    with pytest.raises(ValueError, match="view.*'histogram'"):
+        static_view.render("histogram", {})
+
+
+def test_the_python_list_of_views_is_the_scripts():
+    import re
+
+    script = static_view.SCRIPT_PATH.read_text()
+    table = script[script.index("const VIEWS = {"):script.index("};", script.index("const VIEWS = {"))]
+    assert set(re.findall(r"^\s+(\w+):", table, re.M)) == set(static_view.VIEWS)
+
+
+def test_article_decay_explorer_draws_the_code_against_the_formula(monkeypatch):
+    from lrlib import article_code, schedules
+    from lrlib import widgets as w
+    from lrlib.widgets import ArticleDecayExplorer
+
+    drawn = []
+    monkeypatch.setattr(w, "_replace", lambda output, *items: drawn.append(items[0].axes[0].get_title()))
+
+    explorer = ArticleDecayExplorer(0.01, 25, decay=1e-2)
+    code, formula = explorer.rates()
+    assert code == article_code.rates_over(article_code.make_time_decay(0.01, decay=1e-2), 25)
+    np.testing.assert_allclose(formula, schedules.time_decay(0.01, 1e-2, steps_per_epoch=1).values(np.arange(25)))
+    explorer.decay.value = 0.1
+    assert len(drawn) == 2  # drawn at the start, redrawn once for the move
+    assert drawn[0] == f"k = 1.0e-02: the article's code keeps {code[-1] / 0.01:.2%} of the rate"
+    assert drawn[1].startswith("k = 1.0e-01")
+    with pytest.raises(ValueError, match="initial_rate"):
+        ArticleDecayExplorer(-1.0)
+    with pytest.raises(ValueError, match="epochs"):
+        ArticleDecayExplorer(0.01, epochs=0)
+    with pytest.raises(ValueError, match="decay"):
+        ArticleDecayExplorer(0.01, decay=5.0)

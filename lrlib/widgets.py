@@ -168,17 +168,13 @@ class RateExplorer(_Control):
             controls = [static_view.control("optimizer", self.optimizer),
                         rate | {"options": [[f"{r:g}" for r in rs] for rs in rates], "depends": "optimizer"}]
 
-        def view(*at):
-            optimizer, i = (optimizers[0], at[0]) if len(at) == 1 else (optimizers[at[0]], at[1])
-            runs = self._by_key[(optimizer, rates[optimizers.index(optimizer)][i])]
-            return {"panels": [static_view.history_panel(runs, self.metrics, self.log_scale)],
-                    "text": "".join(_summary(result) + "\n" for result in runs)}
-
         views = {}
         for j, optimizer in enumerate(optimizers):  # each optimizer has its own rates
-            for i in range(len(rates[j])):
-                at = (i,) if len(optimizers) == 1 else (j, i)
-                views["|".join(map(str, at))] = view(*at)
+            for i, rate in enumerate(rates[j]):
+                runs = self._by_key[(optimizer, rate)]
+                views[f"{i}" if len(optimizers) == 1 else f"{j}|{i}"] = {
+                    "panels": [static_view.history_panel(runs, self.metrics, self.log_scale)],
+                    "text": "".join(_summary(result) + "\n" for result in runs)}
         return static_view.render("lookup", {"keys": [c["name"] for c in controls], "views": views}, controls)
 
 

@@ -268,7 +268,7 @@
     });
     (spec.vlines || []).forEach((v, i) => {
       const c = color(v.color, i + 1), px = X(v.x);
-      svgEl("line", { x1: px, x2: px, y1: v.short ? m.top : m.top, y2: v.short ? m.top + 18 : H - m.bottom,
+      svgEl("line", { x1: px, x2: px, y1: m.top, y2: v.short ? m.top + 18 : H - m.bottom,
         stroke: c, "stroke-width": v.short ? 2 : 1.5, "stroke-dasharray": v.short ? "none" : "6 4" }, plotArea);
       if (v.label) legend.push([v.label, c, !v.short]);
     });

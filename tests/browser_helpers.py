@@ -87,13 +87,27 @@ def movable_controls(view) -> list:
 
 def move_each_control(view) -> dict[str, bool]:
     """Move each movable control of ``view`` one position and back; for each, whether what the
-    view draws changed."""
-    changed = {}
+    view draws changed. Then choose each option of every drop-down in turn and do the same for
+    the controls that only show with it (a cycle policy's own settings)."""
+    changed: dict[str, bool] = {}
     output = view.locator(".lrlib-output")
-    for control in movable_controls(view):
-        name = control.get_attribute("data-control") + (control.get_attribute("data-option") or "")
-        before = output.inner_html()
-        undo = control.evaluate(MOVE)
-        changed[name] = output.inner_html() != before
-        control.evaluate(RESTORE, undo)
+
+    def sweep():
+        for control in movable_controls(view):
+            name = control.get_attribute("data-control") + (control.get_attribute("data-option") or "")
+            if name in changed:
+                continue
+            before = output.inner_html()
+            undo = control.evaluate(MOVE)
+            changed[name] = output.inner_html() != before
+            control.evaluate(RESTORE, undo)
+
+    sweep()
+    for select in [c for c in movable_controls(view) if c.evaluate("c => c.tagName") == "SELECT"]:
+        chosen = select.evaluate("c => c.value")
+        for index in range(select.evaluate("c => c.options.length")):
+            select.evaluate("(c, i) => { c.selectedIndex = i; c.dispatchEvent(new Event('change', { bubbles: true })); }",
+                            index)
+            sweep()
+        select.evaluate(RESTORE, chosen)
     return changed

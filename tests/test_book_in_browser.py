@@ -3,6 +3,7 @@ with every request outside the book refused. Screenshots go to _build/screenshot
 
 import functools
 import http.server
+import json
 import threading
 from pathlib import Path
 
@@ -98,6 +99,8 @@ def test_every_chapters_controls_redraw(open_page, chapter):
         view = views.nth(i)
         changed = move_each_control(view)
         assert all(changed.values()), f"view {i}: {changed}"
+        spec = json.loads(view.locator("script[type='application/json']").text_content().replace("<\\/", "</"))
+        assert len(changed) == sum(len(c["options"]) if c["type"] == "multi" else 1 for c in spec["controls"])
         moved += len(changed)
         if movable_controls(view):
             view.scroll_into_view_if_needed()

@@ -260,6 +260,10 @@ def test_every_control_of_every_static_view_redraws(chromium, every_control, ind
     changed = move_each_control(view)
     if type(control).__name__ != "TrainPanel":  # a notice with no control: training needs a kernel
         assert changed and all(changed.values()), changed
+        spec = json.loads(page.locator("script[type='application/json']").text_content().replace("<\\/", "</"))
+        expected = {c["name"] + (str(i) if c["type"] == "multi" else "") for c in spec["controls"]
+                    for i in (range(len(c["options"])) if c["type"] == "multi" else [None])}
+        assert set(changed) == expected  # every control was moved, those shown only for some choices too
     assert view.locator("svg, table, pre").count() >= 1 or "kernel" in view.inner_text()
     assert not problems.errors and not problems.outside
     page.close()

@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RAY_STAMP := $(VENV)/.installed-ray
 BROWSER_STAMP := $(VENV)/.installed-browser
-CHROMIUM := /usr/bin/chromium
+# Another Chromium (not Debian's): make test CHROMIUM=/path/to/chromium
+CHROMIUM ?= /usr/bin/chromium
+export LRLIB_CHROMIUM := $(CHROMIUM)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MNIST ?= $(wildcard ../shared/data/mnist.npz)
 

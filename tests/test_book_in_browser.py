@@ -4,6 +4,7 @@ with every request outside the book refused. Screenshots go to _build/screenshot
 import functools
 import http.server
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -69,8 +70,6 @@ def test_every_page_loads_offline_with_no_error_and_no_broken_image(open_page, p
 
 
 def test_no_built_page_names_a_script_stylesheet_or_font_outside_the_book(built_book):
-    import re
-
     outside = re.compile(r"""<(script|link)\b[^>]*\b(src|href)=["'](https?:)?//""")
     for page in built_book.rglob("*.html"):
         for match in outside.finditer(page.read_text()):
@@ -81,11 +80,13 @@ def test_no_built_page_names_a_script_stylesheet_or_font_outside_the_book(built_
             pytest.fail(f"{page.relative_to(built_book)} loads {tag[:160]}")
 
 
-def test_no_page_shows_a_local_path(built_book):
+def test_no_page_shows_a_local_path_or_a_progress_bar(built_book):
     local = [str(ROOT), str(built_book), "/tmp/", "/home/", "/root/"]
+    progress = re.compile(r"\d+(\.\d+)? ?(run|it)/s|\d+%\|")  # tqdm's rate and bar
     for page in built_book.rglob("*.html"):
         text = page.read_text()
         assert not [path for path in local if path in text], page.relative_to(built_book)
+        assert not progress.search(text), (page.relative_to(built_book), progress.search(text))
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -12,6 +12,8 @@ from matplotlib.axes import Axes
 
 from .results import Result
 
+METRIC_NAMES = {"loss": "training loss", "val_loss": "validation loss",
+                "accuracy": "training accuracy", "val_accuracy": "validation accuracy"}
 CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over ten digits
 
 
@@ -24,10 +26,8 @@ def plot_history(result: Result, ax: Axes | None = None, metrics: Sequence[str] 
     """Per-epoch curves of one result, epochs counted from 1 as Keras prints them."""
     ax = _axes(ax)
     epochs = np.arange(1, result.epochs_run + 1)
-    names = {"loss": "training loss", "val_loss": "validation loss",
-             "accuracy": "training accuracy", "val_accuracy": "validation accuracy"}
     for metric in metrics:
-        ax.plot(epochs, result.history[metric], marker=".", label=names.get(metric, metric))
+        ax.plot(epochs, result.history[metric], marker=".", label=METRIC_NAMES.get(metric, metric))
     if result.diverged:
         ax.axvline(result.epochs_run, color="red", linestyle=":", label="stopped: diverged")
     ax.set_xlabel("epoch")

@@ -132,13 +132,13 @@ def series(x, y, label: str | None = None, **style) -> dict:
 
 def history_panel(results: Sequence, metrics: Sequence[str], log_scale: bool, title: str | None = None) -> dict:
     """Per-epoch curves, as ``widgets._draw`` draws them: one run's metrics, or each metric of each run."""
-    names = {"loss": "training loss", "val_loss": "validation loss", "accuracy": "training accuracy",
-             "val_accuracy": "validation accuracy"}
+    from .plots import METRIC_NAMES
+
     lines = []
     for result in results:
         epochs = range(1, result.epochs_run + 1)
         for metric in metrics:
-            label = names.get(metric, metric) if len(results) == 1 else \
+            label = METRIC_NAMES.get(metric, metric) if len(results) == 1 else \
                 f"{metric}: {result.experiment.label()}, seed {result.experiment.seed}"
             lines.append(series(epochs, result.history[metric], label, marker=2.5))
     vlines = [{"x": results[0].epochs_run, "color": "red", "label": "stopped: diverged"}] \

@@ -669,13 +669,18 @@ class CycleExplorer(_Control):
         _replace(self.output, fig)
 
     def static_html(self) -> str:
-        cyclical, one_cycle = [0, 1, 2], [CYCLE_POLICIES.index("one_cycle")]
-        relevant = {"step_epochs": {"policy": cyclical}, "gamma": {"policy": [CYCLE_POLICIES.index("exp_range")]},
-                    "warmup": {"policy": one_cycle}}
+        from . import schedules as s
+
+        one_cycle = CYCLE_POLICIES.index("one_cycle")
+        relevant = {"step_epochs": {"policy": [i for i in range(len(CYCLE_POLICIES)) if i != one_cycle]},
+                    "gamma": {"policy": [CYCLE_POLICIES.index("exp_range")]}, "warmup": {"policy": [one_cycle]}}
         names = ["policy", "base_rate", "max_rate", "step_epochs", "gamma", "warmup", "epochs"]
         controls = [static_view.control(name, getattr(self, name), when=relevant.get(name)) for name in names]
-        return static_view.render("cycles", {"policies": CYCLE_POLICIES, "steps_per_epoch": self.steps_per_epoch},
-                                  controls)
+        # The settings no control changes (final divisor, shape, momentum bounds) are lrlib's defaults.
+        defaults = {"one_cycle": s.one_cycle(1.0, 3).to_config(), "one_cycle_momentum": s.one_cycle_momentum(3).to_config(),
+                    "cyclical_momentum": s.cyclical_momentum(1).to_config()}
+        return static_view.render("cycles", {"policies": CYCLE_POLICIES, "steps_per_epoch": self.steps_per_epoch,
+                                             "defaults": defaults}, controls)
 
 
 class ArticleDecayExplorer(_Control):

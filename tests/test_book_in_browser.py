@@ -72,8 +72,9 @@ def test_every_page_loads_offline_with_no_error_and_no_broken_image(open_page, p
 def test_no_built_page_names_a_script_stylesheet_or_font_outside_the_book(built_book):
     outside = re.compile(r"""<(script|link)\b[^>]*\b(src|href)=["'](https?:)?//""")
     for page in built_book.rglob("*.html"):
-        for match in outside.finditer(page.read_text()):
-            tag = page.read_text()[match.start():match.start() + 300]
+        text = page.read_text()
+        for match in outside.finditer(text):
+            tag = text[match.start():match.start() + 300]
             # A <link> that is a plain hyperlink target (not rel=stylesheet/preload/icon) loads nothing.
             if match.group(1) == "link" and not re.search(r"rel=[\"'](stylesheet|preload|icon|modulepreload)", tag):
                 continue

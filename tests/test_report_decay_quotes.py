@@ -38,7 +38,7 @@ def test_decay_leads_table_and_quotes_agree_with_the_runs(decay_runs):
     lead = decay_runs["sgd time"].test_accuracy - decay_runs["sgd fixed"].test_accuracy
     assert leads.loc[("sgd", "time"), "lead in images"] == round(lead * 10_000)
     assert leads.loc[("sgd", "fixed"), "verdict"] == "(the reference)"
-    quotes = report.decay_run_quotes(decay_runs, SCHEMES, spread, 10_000)
+    quotes = report.decay_run_quotes(decay_runs, leads, spread, 10_000)
     assert quotes["spread_images"] == "24" and quotes["n_images"] == "10,000"
     step = decay_runs["adam step"]
     assert quotes["step_final_fraction"] == f"1/{round(step.experiment.initial_rate / step.history['learning_rate'][-1])}"
@@ -47,7 +47,7 @@ def test_decay_leads_table_and_quotes_agree_with_the_runs(decay_runs):
         assert sum(counts) == len(SCHEMES) - 1  # every decay gets one verdict
         assert quotes[f"{optimizer}_fixed_accuracy"] == f"{decay_runs[f'{optimizer} fixed'].test_accuracy:.4f}"
     with pytest.raises(ValueError, match="spread"):
-        report.decay_run_quotes(decay_runs, SCHEMES, -0.1, 10_000)
+        report.decay_run_quotes(decay_runs, leads, -0.1, 10_000)
 
 
 def test_good_rate_quotes_read_the_grids_good_band(grid):

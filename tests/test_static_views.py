@@ -304,3 +304,21 @@ def test_article_decay_explorer_draws_the_code_against_the_formula(monkeypatch):
         ArticleDecayExplorer(0.01, epochs=0)
     with pytest.raises(ValueError, match="decay"):
         ArticleDecayExplorer(0.01, decay=5.0)
+
+
+@pytest.mark.parametrize("policy", ["triangular", "exp_range", "one_cycle"])
+def test_browser_cycle_view_draws_what_cycle_explorer_computes(page, policy):
+    from lrlib.widgets import CycleExplorer
+
+    explorer = CycleExplorer(0.002, 0.05, step_epochs=1.5, epochs=3, steps_per_epoch=75, policy=policy)
+    explorer.warmup.value, explorer.gamma.value = 0.4, 0.995
+    spec = json.loads(explorer.static_html().split('<script type="application/json">')[1].split("</script>")[0]
+                      .replace("<\\/", "</"))
+    state = {"policy": explorer.policy.index, "base_rate": 0.002, "max_rate": 0.05, "step_epochs": 1.5,
+             "gamma": 0.995, "warmup": 0.4, "epochs": 3}
+    drawn = page.evaluate("([state, data]) => window.lrlibStatic.VIEWS.cycles(state, data).panels[0].series"
+                          ".map((s) => s.y)", [state, spec["data"]])
+    rate, momentum = explorer.schedules()
+    steps = np.arange(explorer.total_steps)
+    np.testing.assert_allclose(drawn[0], rate.values(steps), rtol=1e-12)
+    np.testing.assert_allclose(drawn[1], momentum.values(steps), rtol=1e-12)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..results import Result
+from ..results import STUCK_ACCURACY, Result
 from .common import _accuracy_difference, epoch_to_epoch_variation, leads_over
-
-CHANCE_ACCURACY = 0.2  # a run at or below this learned nothing (ten digits: chance is 0.1)
 
 
 def _rates_text(rates) -> str:
@@ -54,16 +52,15 @@ def decay_leads_table(by_name: Mapping[str, Result], schemes: Sequence[str], spr
     return pd.concat(tables, names=["optimizer", "scheme"])
 
 
-def decay_run_quotes(by_name: Mapping[str, Result], schemes: Sequence[str], spread: float, n_images: int) -> dict:
+def decay_run_quotes(by_name: Mapping[str, Result], leads, spread: float, n_images: int) -> dict:
     """Chapter 7: the yardstick, and per optimizer each decay against the fixed rate (leads in
-    test images, verdicts, the widest gap), the runs' jitter and the first cut of time and
-    exponential decay."""
+    test images, verdicts, the widest gap; ``leads`` is ``decay_leads_table`` at ``spread``),
+    the runs' jitter and the first cut of time and exponential decay."""
     spread = _accuracy_difference("spread", spread)
     spread_images = round(spread * n_images)
     step = by_name["adam step"]
     quotes = {"spread": f"{spread:.4f}", "spread_images": f"{spread_images}", "n_images": f"{n_images:,}",
               "step_final_fraction": f"1/{round(step.experiment.initial_rate / step.history['learning_rate'][-1])}"}
-    leads = decay_leads_table(by_name, schemes, spread)
     for optimizer in leads.index.unique("optimizer"):
         table = leads.loc[optimizer].drop(index="fixed")
         images, decayed = table["lead in images"].astype(int), table["test accuracy"]
@@ -104,7 +101,7 @@ def good_rate_quotes(table, schemes: Sequence[str]) -> dict:
         low, top = min(all_rates), max(all_rates)
         at_low, at_top = rows[rows["initial rate"] == low], rows[rows["initial rate"] == top]
         low_decays = at_low.loc[at_low["scheme"] != "fixed", "test accuracy"]
-        escaped = at_top[at_top["test accuracy"] > CHANCE_ACCURACY]
+        escaped = at_top[at_top["test accuracy"] > STUCK_ACCURACY]
         quotes |= {
             f"{optimizer}_best_accuracy": f"{rows['test accuracy'].max():.4f}",
             f"{optimizer}_rates": _rates_text(all_rates), f"{optimizer}_fixed_good": _rates_text(fixed_good),
@@ -150,7 +147,7 @@ def scheme_choice_quotes(winners, table, results: Sequence[Result], images: int)
     quotes, learned_rows, tied_rows = {}, 0, 0
     for optimizer in ("adam", "sgd"):
         rows = winners.loc[optimizer]
-        learned = rows[rows["best accuracy"] > CHANCE_ACCURACY]
+        learned = rows[rows["best accuracy"] > STUCK_ACCURACY]
         learned_rows += len(learned)
         tied_rows += int((learned["tied"].str.len() > 1).sum())
         quotes[f"{optimizer}_winners"] = "; ".join(

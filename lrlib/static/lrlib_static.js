@@ -498,15 +498,16 @@
       return { text: `Not a cycle: the base rate must lie below the max rate. Received: base_rate=${g3(base)}, `
         + `max_rate=${g3(peak)}` };
     }
+    const defaults = data.defaults;  // lrlib's own, for what no control sets
     let rate, momentum;
     if (policy === "one_cycle") {
-      const shape = { total_steps: Math.max(total, 3), warmup_fraction: state.warmup, shape: "cosine" };
-      rate = Object.assign({ kind: "one_cycle", peak_rate: peak, start_divisor: peak / base, final_divisor: 1e4 }, shape);
-      momentum = Object.assign({ kind: "one_cycle_momentum", low_momentum: 0.85, high_momentum: 0.95 }, shape);
+      const shape = { total_steps: Math.max(total, 3), warmup_fraction: state.warmup };
+      rate = Object.assign({}, defaults.one_cycle, shape, { peak_rate: peak, start_divisor: peak / base });
+      momentum = Object.assign({}, defaults.one_cycle_momentum, shape);
     } else {
-      const stepSize = Math.max(Math.round(state.step_epochs * perEpoch), 1);
+      const stepSize = Math.max(roundHalfEven(state.step_epochs * perEpoch), 1);  // as Python's round
       rate = { kind: policy, base_rate: base, max_rate: peak, step_size: stepSize, gamma: state.gamma };
-      momentum = { kind: "cyclical_momentum", low_momentum: 0.85, high_momentum: 0.95, step_size: stepSize };
+      momentum = Object.assign({}, defaults.cyclical_momentum, { step_size: stepSize });
     }
     const steps = range(total), epochs = steps.map((s) => s / perEpoch);
     return { panels: [{ title: `${policy} from ${g3(base)} to ${g3(peak)}`, xlabel: "epoch", ylabel: "learning rate",

@@ -100,10 +100,14 @@ class Experiment:
         """The epochs this experiment trains in its profile."""
         return get_profile(self.profile).epochs(self.epochs)
 
-    def build_optimizer(self, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
-        """The Keras optimizer; ``steps_per_epoch`` completes an epoch-based schedule."""
+    def build_optimizer(self, steps_per_epoch: int | None = None,
+                        learning_rate: float | keras.optimizers.schedules.LearningRateSchedule | None = None
+                        ) -> keras.optimizers.Optimizer:
+        """The Keras optimizer; ``steps_per_epoch`` completes an epoch-based schedule.
+        ``learning_rate`` replaces the rate made from the experiment's own (a ``KerasSchedule``
+        the caller keeps, to ``load`` other schedules into it later)."""
         options = dict(self.optimizer_options)
-        rate = self.learning_rate
+        rate = self.learning_rate if learning_rate is None else learning_rate
         if isinstance(rate, Schedule):
             rate = (rate.with_steps_per_epoch(steps_per_epoch) if steps_per_epoch else rate).keras()
         make = OPTIMIZERS[self.optimizer]

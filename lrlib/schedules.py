@@ -39,17 +39,24 @@ class _Kind:
     formula: Callable  # formula(step, xp, **arguments) with xp NumPy or keras.ops
     constructor: Callable  # the public function that checks the arguments and makes the Schedule
     epoch_based: bool  # changes once per epoch, so it needs steps_per_epoch
+    # Numbers the formula uses in Python (``round``, ``min``) rather than in array arithmetic:
+    # they shape the traced graph, so a ``KerasSchedule`` cannot keep them in variables.
+    structural: tuple[str, ...] = ()
 
 
 _KINDS: dict[str, _Kind] = {}
 
 
-def _kind(name: str, formula: Callable, epoch_based: bool = False) -> Callable:
+def _kind(name: str, formula: Callable, epoch_based: bool = False, structural: tuple[str, ...] = ()) -> Callable:
     """Register the decorated constructor as the maker of schedules of kind ``name``."""
     def register(constructor: Callable) -> Callable:
-        _KINDS[name] = _Kind(formula, constructor, epoch_based)
+        _KINDS[name] = _Kind(formula, constructor, epoch_based, structural)
         return constructor
     return register
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def kinds() -> list[str]:
@@ -122,6 +129,31 @@ class Schedule:
                              "Received: steps_per_epoch=None")
         return KerasSchedule(self.to_config())
 
+    def structure(self) -> tuple:
+        """What a traced train step depends on: the kinds, how many numbers each argument holds,
+        and the arguments that shape the graph, but not the numbers a ``KerasSchedule`` keeps in
+        variables. Schedules of one structure can share one traced train step."""
+        parts = []
+        for name, value in self.arguments:
+            if name == "schedules":
+                value = tuple(s.structure() for s in value)
+            elif name in _KINDS[self.kind].structural or not (_is_number(value) or isinstance(value, tuple)):
+                pass  # in the graph as it is: a string, None, or a number used in Python
+            else:
+                value = "number" if _is_number(value) else tuple("number" if _is_number(v) else v for v in value)
+            parts.append((name, value))
+        return (self.kind, tuple(parts))
+
+    def numbers(self) -> list[float]:
+        """The numbers a ``KerasSchedule`` keeps in variables, in the order of ``structure``."""
+        found = []
+        for name, value in self.arguments:
+            if name == "schedules":
+                found += [number for s in value for number in s.numbers()]
+            elif name not in _KINDS[self.kind].structural:
+                found += [float(v) for v in (value if isinstance(value, tuple) else (value,)) if _is_number(v)]
+        return found
+
     def label(self) -> str:
         """A short readable name, e.g. ``step_decay(0.1, drop_factor=0.5, epochs_per_drop=10)``."""
         shown = [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
@@ -134,19 +166,54 @@ class Schedule:
 @keras.saving.register_keras_serializable(package="lrlib")
 class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
     """The one Keras wrapper for every ``Schedule``: evaluated in graph from the optimizer's
-    step, saved with the model as the schedule's config."""
+    step, saved with the model as the schedule's config.
+
+    The schedule's numbers live in float64 variables that the traced train step reads, so
+    ``load`` can give a compiled model another schedule of the same ``structure`` without
+    tracing its train step again (the rates are the same, to the bit, as with the numbers
+    written into the graph).
+    """
 
     def __init__(self, schedule: dict[str, Any]):
         self.schedule = Schedule.from_config(schedule)
+        self._variables = [keras.Variable(number, dtype="float64", trainable=False, name="schedule_number")
+                           for number in self.schedule.numbers()]
+        self._in_graph = _with_numbers(self.schedule, iter(self._variables))
+
+    def load(self, schedule: Schedule) -> None:
+        """Follow ``schedule`` from now on; it must have this schedule's ``structure``."""
+        if not isinstance(schedule, Schedule) or schedule.structure() != self.schedule.structure():
+            received = schedule.label() if isinstance(schedule, Schedule) else repr(schedule)
+            raise ValueError(f"Argument `schedule` must have the structure of {self.schedule.label()}. "
+                             f"Received: schedule={received}")
+        for variable, number in zip(self._variables, schedule.numbers()):
+            variable.assign(number)
+        self.schedule = schedule
 
     def __call__(self, step):
         # In float64: a rate far below its peak (the end of one-cycle, gamma ** step) would lose
         # digits in float32 arithmetic; only the result is float32, like the optimizer's rate.
         step = keras.ops.cast(step, "float64")
-        return keras.ops.cast(self.schedule._evaluate(step, keras.ops), "float32")
+        return keras.ops.cast(self._in_graph._evaluate(step, keras.ops), "float32")
 
     def get_config(self) -> dict[str, Any]:
         return {"schedule": self.schedule.to_config()}
+
+
+def _with_numbers(schedule: Schedule, numbers) -> Schedule:
+    """``schedule`` with each number of ``Schedule.numbers`` replaced by the next of ``numbers``
+    (for evaluation only: it skips the constructors' checks)."""
+    arguments = []
+    for name, value in schedule.arguments:
+        if name == "schedules":
+            value = tuple(_with_numbers(s, numbers) for s in value)
+        elif name not in _KINDS[schedule.kind].structural:
+            if isinstance(value, tuple):
+                value = tuple(next(numbers) if _is_number(v) else v for v in value)
+            elif _is_number(value):
+                value = next(numbers)
+        arguments.append((name, value))
+    return Schedule(schedule.kind, tuple(arguments))
 
 
 # --- validation -----------------------------------------------------------------------------
@@ -448,7 +515,7 @@ def _one_cycle_peak(total_steps: int, warmup_fraction: float) -> int:
     return min(max(round(warmup_fraction * (total_steps - 1)), 1), total_steps - 2)
 
 
-@_kind("one_cycle", _one_cycle)
+@_kind("one_cycle", _one_cycle, structural=("total_steps", "warmup_fraction"))
 def one_cycle(peak_rate: float, total_steps: int, warmup_fraction: float = 0.3, start_divisor: float = 25.0,
               final_divisor: float = 1e4, shape: str = "cosine") -> Schedule:
     """One-cycle (Smith & Topin 2017): one warm-up from ``peak_rate / start_divisor`` to
@@ -520,7 +587,7 @@ def _one_cycle_momentum(step, xp, low_momentum, high_momentum, total_steps, warm
     return xp.where(step < peak_step, high_momentum - span * done, low_momentum + span * (1.0 - left))
 
 
-@_kind("one_cycle_momentum", _one_cycle_momentum)
+@_kind("one_cycle_momentum", _one_cycle_momentum, structural=("total_steps", "warmup_fraction"))
 def one_cycle_momentum(total_steps: int, warmup_fraction: float = 0.3, low_momentum: float = 0.85,
                        high_momentum: float = 0.95, shape: str = "cosine") -> Schedule:
     """The momentum for ``one_cycle`` with the same ``total_steps``, ``warmup_fraction`` and

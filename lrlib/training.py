@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import __version__, validation
+from . import __version__, model_cache, validation
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .model import build_cnn
@@ -115,13 +115,20 @@ def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False
 
 def compiled_model(experiment: Experiment, optimizer: keras.optimizers.Optimizer | None = None) -> keras.Model:
     """The article's CNN for ``experiment``: seeded, and compiled with its optimizer (or
-    ``optimizer``), the cross-entropy loss and accuracy. Checks first that the data fits."""
+    ``optimizer``), the cross-entropy loss and accuracy. Checks first that the data fits.
+
+    With the experiment's own optimizer the model may be one compiled for an earlier run of
+    the same kind, in the state a fresh one starts in (``model_cache``); with ``optimizer``
+    it is always a new one.
+    """
     check_fits_data(experiment)
-    keras.backend.clear_session()
+    input_shape = profile_data(experiment.profile).input_shape
+    if optimizer is None:
+        return model_cache.compiled_model(experiment, input_shape, steps_per_epoch(experiment))
+    model_cache.release()
     keras.utils.set_random_seed(experiment.seed)
-    model = build_cnn(profile_data(experiment.profile).input_shape)
-    model.compile(loss="categorical_crossentropy", metrics=["accuracy"],
-                  optimizer=optimizer or experiment.build_optimizer(steps_per_epoch=steps_per_epoch(experiment)))
+    model = build_cnn(input_shape)
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
     return model
 
 

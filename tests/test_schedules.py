@@ -267,3 +267,74 @@ def test_saved_model_reloads_and_resumes_at_the_right_rates(tmp_path, schedule):
     resumed = rates_seen(reloaded, x, y, epochs=6, initial_epoch=3)
     assert first + resumed == pytest.approx(uninterrupted)
     assert uninterrupted == pytest.approx(schedule.values(np.arange(0, 30, 5)).tolist())  # 5 steps per epoch
+
+
+# The same structures with other numbers: what a shared compiled model loads for its next run.
+SIBLINGS = {
+    "constant": S.constant(0.02),
+    "linear": S.linear_decay(0.5, 0.05, decay_epochs=4, steps_per_epoch=10),
+    "step": S.step_decay(0.01, 0.25, epochs_per_drop=2, steps_per_epoch=7),
+    "time": S.time_decay(0.3, 2.25, steps_per_epoch=19),
+    "exponential": S.exponential_decay(0.5, math.log(10) / 4, steps_per_epoch=10),
+    "piecewise": S.piecewise_constant([7, 2500], [0.2, 0.02, 0.0002]),
+    "polynomial": S.polynomial_decay(0.3, 0.0, decay_steps=150, power=0.5),
+    "cosine": S.cosine_decay(0.03, decay_steps=99, final_rate=0.0003),
+    "warmup": S.linear_warmup(0.2, warmup_steps=30, start_rate=0.0),
+    "warmup+cosine": S.join([S.linear_warmup(0.3, 40), S.cosine_decay(0.3, 900, 0.003)], [40]),
+    "triangular": S.triangular(0.001, 0.03, step_size=19),
+    "triangular2": S.triangular2(0.002, 0.2, step_size=55),
+    "exp_range": S.exp_range(0.001, 0.04, step_size=20, gamma=0.9999),
+    "one_cycle": S.one_cycle(0.004, total_steps=2001, start_divisor=10.0, final_divisor=1e3),
+    "one_cycle linear": S.one_cycle(0.7, total_steps=2001, shape="linear"),
+    "cyclical_momentum": S.cyclical_momentum(step_size=20, low_momentum=0.8, high_momentum=0.99),
+    "one_cycle_momentum": S.one_cycle_momentum(total_steps=2001, low_momentum=0.5, high_momentum=0.9),
+}
+
+
+def numbers_in_graph(schedule):
+    """The formula evaluated in a traced graph with the schedule's numbers written into it as
+    constants, independently of KerasSchedule's variables."""
+    return tf.function(lambda step: keras.ops.cast(
+        schedule._evaluate(keras.ops.cast(step, "float64"), keras.ops), "float32"))
+
+
+def test_every_kind_has_a_sibling_of_its_structure():
+    assert sorted(SIBLINGS) == sorted(REFERENCE)
+    for name, sibling in SIBLINGS.items():
+        schedule = REFERENCE[name][0]
+        assert sibling.structure() == schedule.structure() and sibling.numbers() != schedule.numbers()
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_keras_schedule_reads_its_numbers_from_variables_and_loads_a_sibling(name):
+    schedule, sibling = REFERENCE[name][0], SIBLINGS[name]
+    keras_schedule = schedule.keras()
+    graph = tf.function(lambda step: keras_schedule(step))  # traced once, with the first numbers
+    steps = [tf.constant(step, dtype=tf.int64) for step in (0, 1, 6, 7, 39, 40, 99, 600, 1000, 1500, 2000, 2999)]
+    constants = numbers_in_graph(schedule)
+    # the same float32 rates, to the bit, as with the numbers written into the graph
+    assert [float(graph(step)) for step in steps] == [float(constants(step)) for step in steps]
+    keras_schedule.load(sibling)
+    expected = numbers_in_graph(sibling)
+    assert [float(graph(step)) for step in steps] == [float(expected(step)) for step in steps]
+    assert graph.experimental_get_tracing_count() == 1
+    assert keras_schedule.get_config() == {"schedule": sibling.to_config()}
+
+
+def test_structure_holds_what_shapes_the_graph():
+    assert S.one_cycle(0.1, 100).structure() != S.one_cycle(0.1, 101).structure()  # its peak step is Python's round
+    assert S.one_cycle(0.1, 100).structure() != S.one_cycle(0.1, 100, warmup_fraction=0.25).structure()
+    assert S.one_cycle(0.1, 100).structure() != S.one_cycle(0.1, 100, shape="linear").structure()
+    assert S.piecewise_constant([10], [0.1, 0.01]).structure() != S.piecewise_constant([10, 20], [0.1, 0.01, 0.001]).structure()
+    assert S.step_decay(0.1, 0.5, 3).structure() != S.step_decay(0.1, 0.5, 3, steps_per_epoch=10).structure()
+    assert S.linear_decay(0.1, 0.01, 4, 10).numbers() == [4.0, 0.01, 0.1, 10.0]  # in the order of the arguments
+
+
+def test_a_keras_schedule_refuses_another_structure():
+    keras_schedule = S.linear_decay(0.1, 0.01, 4, steps_per_epoch=10).keras()
+    with pytest.raises(ValueError, match=r"Argument `schedule` must have the structure of linear_decay.*"
+                                         r"Received: schedule=step_decay"):
+        keras_schedule.load(S.step_decay(0.1, 0.5, 2, steps_per_epoch=10))
+    with pytest.raises(ValueError, match="Received: schedule=0.1"):
+        keras_schedule.load(0.1)
+    assert keras_schedule.schedule == S.linear_decay(0.1, 0.01, 4, steps_per_epoch=10)  # unchanged

@@ -21,7 +21,9 @@ from .experiment import Experiment
 from .model import build_cnn
 from .schedules import KerasSchedule, Schedule
 
-CAPACITY = 8  # compiled models kept at once; when a ninth is needed, all are released
+# Compiled models kept at once (about 20 MB each on a CPU): more than the kinds of run of any
+# chapter (ten in the decay grid); a new kind beyond them replaces the least recently used.
+CAPACITY = 16
 
 
 @dataclasses.dataclass
@@ -48,7 +50,7 @@ def compiled_model(experiment: Experiment, input_shape: tuple[int, ...], steps_p
     compiled for an earlier run of the same ``trace_key`` if there is one, else a new one."""
     key = trace_key(experiment, input_shape)
     if key not in _shared and len(_shared) >= CAPACITY:
-        release()
+        _shared.popitem(last=False)
     rate = experiment.learning_rate
     if isinstance(rate, Schedule):
         rate = rate.with_steps_per_epoch(steps_per_epoch)

@@ -72,14 +72,15 @@ def test_the_shared_model_starts_each_run_as_a_fresh_one_would():
     assert all(not v.numpy().any() for v in shared.optimizer.variables if "momentum" in v.path)
 
 
-def test_the_cache_keeps_at_most_its_capacity(monkeypatch):
+def test_the_cache_keeps_at_most_its_capacity_and_replaces_the_least_recently_used(monkeypatch):
     monkeypatch.setattr(model_cache, "CAPACITY", 2)
     model_cache.release()
-    for name in ("adam", "sgd"):
-        training.compiled_model(Experiment(name, 0.01, **TINY))
+    adam, sgd = (training.compiled_model(Experiment(name, 0.01, **TINY)) for name in ("adam", "sgd"))
+    assert training.compiled_model(Experiment("adam", 0.1, **TINY)) is adam  # adam is now the most recent
+    training.compiled_model(Experiment("rmsprop", 0.01, **TINY))  # a third kind replaces sgd's
     assert model_cache.shared_count() == 2
-    training.compiled_model(Experiment("rmsprop", 0.01, **TINY))  # a third kind: the others are released
-    assert model_cache.shared_count() == 1
+    assert training.compiled_model(Experiment("adam", 0.001, **TINY)) is adam
+    assert training.compiled_model(Experiment("sgd", 0.001, **TINY)) is not sgd
 
 
 def test_a_model_for_an_optimizer_of_ones_own_is_never_shared():

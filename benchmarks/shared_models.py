@@ -13,10 +13,9 @@ bit (``tests/test_model_cache.py``); only the time differs.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
-
-import argparse
 
 import lrlib
 from lrlib import catalog, model_cache, train

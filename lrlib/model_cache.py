@@ -54,13 +54,11 @@ def compiled_model(experiment: Experiment, input_shape: tuple[int, ...], steps_p
     rate = experiment.learning_rate
     if isinstance(rate, Schedule):
         rate = rate.with_steps_per_epoch(steps_per_epoch)
-    keras.utils.set_random_seed(experiment.seed)
-    fresh = build_cnn(input_shape)  # its variables are the run's initial weights and dropout seeds
+    fresh = seeded_cnn(experiment.seed, input_shape)  # its variables: the run's initial weights and dropout seeds
     shared = _shared.get(key)
     if shared is None:
         schedule = rate.keras() if isinstance(rate, Schedule) else None
-        fresh.compile(loss="categorical_crossentropy", metrics=["accuracy"],
-                      optimizer=experiment.build_optimizer(learning_rate=rate if schedule is None else schedule))
+        compile_cnn(fresh, experiment.build_optimizer(learning_rate=rate if schedule is None else schedule))
         fresh.optimizer.build(fresh.trainable_variables)
         _shared[key] = _Shared(fresh, [keras.ops.convert_to_numpy(v) for v in fresh.optimizer.variables], schedule)
         return fresh
@@ -75,6 +73,17 @@ def compiled_model(experiment: Experiment, input_shape: tuple[int, ...], steps_p
     else:
         shared.schedule.load(rate)
     return model
+
+
+def seeded_cnn(seed: int, input_shape: tuple[int, ...]) -> keras.Model:
+    """The article's CNN, its weights and dropout seeds drawn from ``seed`` (not compiled)."""
+    keras.utils.set_random_seed(seed)
+    return build_cnn(input_shape)
+
+
+def compile_cnn(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
+    """Compile ``model`` as every run is: ``optimizer``, the cross-entropy loss and accuracy."""
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
 
 
 def shared_count() -> int:

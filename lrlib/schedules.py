@@ -129,29 +129,17 @@ class Schedule:
                              "Received: steps_per_epoch=None")
         return KerasSchedule(self.to_config())
 
-    def structure(self) -> tuple:
-        """What a traced train step depends on: the kinds, how many numbers each argument holds,
-        and the arguments that shape the graph, but not the numbers a ``KerasSchedule`` keeps in
-        variables. Schedules of one structure can share one traced train step."""
-        parts = []
-        for name, value in self.arguments:
-            if name == "schedules":
-                value = tuple(s.structure() for s in value)
-            elif name in _KINDS[self.kind].structural or not (_is_number(value) or isinstance(value, tuple)):
-                pass  # in the graph as it is: a string, None, or a number used in Python
-            else:
-                value = "number" if _is_number(value) else tuple("number" if _is_number(v) else v for v in value)
-            parts.append((name, value))
-        return (self.kind, tuple(parts))
+    def structure(self) -> Schedule:
+        """What a traced train step depends on: this schedule with each number a ``KerasSchedule``
+        keeps in a variable replaced by ``"number"``; the kinds, the arguments that shape the
+        graph and how many numbers each holds stay. Schedules of one structure can share one
+        traced train step."""
+        return _map_numbers(self, lambda number: "number")
 
     def numbers(self) -> list[float]:
-        """The numbers a ``KerasSchedule`` keeps in variables, in the order of ``structure``."""
-        found = []
-        for name, value in self.arguments:
-            if name == "schedules":
-                found += [number for s in value for number in s.numbers()]
-            elif name not in _KINDS[self.kind].structural:
-                found += [float(v) for v in (value if isinstance(value, tuple) else (value,)) if _is_number(v)]
+        """The numbers a ``KerasSchedule`` keeps in variables, in the order ``structure`` meets them."""
+        found: list[float] = []
+        _map_numbers(self, lambda number: found.append(float(number)))
         return found
 
     def label(self) -> str:
@@ -178,7 +166,8 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.schedule = Schedule.from_config(schedule)
         self._variables = [keras.Variable(number, dtype="float64", trainable=False, name="schedule_number")
                            for number in self.schedule.numbers()]
-        self._in_graph = _with_numbers(self.schedule, iter(self._variables))
+        variables = iter(self._variables)
+        self._in_graph = _map_numbers(self.schedule, lambda number: next(variables))
 
     def load(self, schedule: Schedule) -> None:
         """Follow ``schedule`` from now on; it must have this schedule's ``structure``."""
@@ -200,18 +189,19 @@ class KerasSchedule(keras.optimizers.schedules.LearningRateSchedule):
         return {"schedule": self.schedule.to_config()}
 
 
-def _with_numbers(schedule: Schedule, numbers) -> Schedule:
-    """``schedule`` with each number of ``Schedule.numbers`` replaced by the next of ``numbers``
-    (for evaluation only: it skips the constructors' checks)."""
+def _map_numbers(schedule: Schedule, replace: Callable) -> Schedule:
+    """``schedule`` with ``replace(number)`` in place of each number that the formula uses in
+    array arithmetic (not those its kind calls ``structural``), nested schedules included, in
+    the order of the arguments; for evaluation and comparison only (no constructor checks)."""
+    def mapped(value):
+        return replace(value) if _is_number(value) else value
+
     arguments = []
     for name, value in schedule.arguments:
         if name == "schedules":
-            value = tuple(_with_numbers(s, numbers) for s in value)
+            value = tuple(_map_numbers(s, replace) for s in value)
         elif name not in _KINDS[schedule.kind].structural:
-            if isinstance(value, tuple):
-                value = tuple(next(numbers) if _is_number(v) else v for v in value)
-            elif _is_number(value):
-                value = next(numbers)
+            value = tuple(mapped(v) for v in value) if isinstance(value, tuple) else mapped(value)
         arguments.append((name, value))
     return Schedule(schedule.kind, tuple(arguments))
 

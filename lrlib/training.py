@@ -19,7 +19,6 @@ from tqdm.auto import tqdm
 from . import __version__, model_cache, validation
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
-from .model import build_cnn
 from .profiles import get_profile
 from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, \
     stores, user_store
@@ -126,9 +125,8 @@ def compiled_model(experiment: Experiment, optimizer: keras.optimizers.Optimizer
     if optimizer is None:
         return model_cache.compiled_model(experiment, input_shape, steps_per_epoch(experiment))
     model_cache.release()
-    keras.utils.set_random_seed(experiment.seed)
-    model = build_cnn(input_shape)
-    model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
+    model = model_cache.seeded_cnn(experiment.seed, input_shape)
+    model_cache.compile_cnn(model, optimizer)
     return model
 
 

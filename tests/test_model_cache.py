@@ -91,3 +91,14 @@ def test_a_model_for_an_optimizer_of_ones_own_is_never_shared():
     own = training.compiled_model(experiment, keras.optimizers.SGD(0.1))
     assert own is not shared and isinstance(own.optimizer, keras.optimizers.SGD)
     assert model_cache.shared_count() == 0
+
+
+def test_a_seeded_cnn_draws_its_weights_and_dropout_seeds_from_its_seed_and_compiles_as_every_run():
+    import keras
+
+    first, again, other = (model_cache.seeded_cnn(seed, (28, 28, 1)) for seed in (3, 3, 4))
+    same = [bool((a.numpy() == b.numpy()).all()) for a, b in zip(first.variables, again.variables)]
+    assert all(same) and len(same) == len(first.weights) + 2  # the weights and the two dropout seed states
+    assert not all((a.numpy() == b.numpy()).all() for a, b in zip(first.variables, other.variables))
+    model_cache.compile_cnn(first, keras.optimizers.SGD(0.1))
+    assert first.compiled and first.loss == "categorical_crossentropy" and isinstance(first.optimizer, keras.optimizers.SGD)

@@ -3,7 +3,7 @@ new model compiled for every run, in one process with alternating rounds.
 
 Each round trains the runs of one group in the catalogue's order, as a chapter does: by
 default the quick profile's ``decay-grid`` (Adam and SGD, two initial rates, the fixed rate
-and four decays, 3 epochs each: ten kinds of run, each twice), so that the second run of each
+and two decays, 3 epochs each: six kinds of run, each twice), so that the second run of each
 kind can share the first one's model. The fresh side releases the shared models
 before every run, as lrlib did before it shared them. Both sides give the same numbers, to the
 bit (``tests/test_model_cache.py``); only the time differs.

@@ -110,9 +110,11 @@ def decay(profile: str | None = None) -> list[Scenario]:
 GRID_RATES = {"adam": (1e-4, 1e-3, 1e-2, 1e-1), "sgd": (1e-3, 1e-2, 1e-1, 1.0)}
 GRID_EPOCHS = 10
 GRID_SCHEMES = ("fixed", *DECAY_SCHEMES)
-# Outside the full profile the grid is cut down so that its chapters stay near a minute: every
-# other initial rate (a good one and a too-large one per optimizer) and 3 epochs, still enough
-# for each decay to take three different rates.
+# Outside the full profile the grid is cut down so that its chapters stay within a minute on two
+# CPU cores: every other initial rate (a good one and a too-large one per optimizer), the fixed
+# rate and two decays of different shapes (step, halving each epoch, and exponential, smoothly
+# down to a tenth), and 3 epochs, still enough for each decay to take three different rates.
+SMALL_GRID_SCHEMES = ("fixed", "step", "exponential")
 SMALL_GRID_EPOCHS = 3
 
 
@@ -127,6 +129,12 @@ def grid_rates(profile: str | None = None) -> dict[str, tuple[float, ...]]:
     return {optimizer: rates[1::2] for optimizer, rates in GRID_RATES.items()}
 
 
+def grid_schemes(profile: str | None = None) -> tuple[str, ...]:
+    """The ways of handling the rate in the decay grid of ``profile``: ``GRID_SCHEMES``, or
+    ``SMALL_GRID_SCHEMES``."""
+    return GRID_SCHEMES if _is_full(profile) else SMALL_GRID_SCHEMES
+
+
 def grid_epochs(profile: str | None = None) -> int:
     """The epochs of each decay-grid run in ``profile``: ``GRID_EPOCHS``, or ``SMALL_GRID_EPOCHS``."""
     requested = GRID_EPOCHS if _is_full(profile) else SMALL_GRID_EPOCHS
@@ -134,11 +142,13 @@ def grid_epochs(profile: str | None = None) -> int:
 
 
 def decay_grid(profile: str | None = None) -> list[Scenario]:
-    """Initial rate x scheme (fixed included) for Adam and SGD, ``grid_epochs`` epochs each."""
+    """Initial rate x scheme (``grid_schemes``, fixed included) for Adam and SGD, ``grid_epochs``
+    epochs each."""
     epochs = grid_epochs(profile)
     return [Scenario(f"{optimizer} {scheme} {rate:g}",
                      _experiment(optimizer, _rate_for(scheme, rate, epochs), profile, epochs=epochs))
-            for optimizer, rates in grid_rates(profile).items() for rate in rates for scheme in GRID_SCHEMES]
+            for optimizer, rates in grid_rates(profile).items() for rate in rates
+            for scheme in grid_schemes(profile)]
 
 
 def decay_seeds(profile: str | None = None) -> list[Scenario]:
@@ -149,7 +159,8 @@ def decay_seeds(profile: str | None = None) -> list[Scenario]:
     seeds = (1, 2) if _is_full(profile) else (1,)
     return [Scenario(f"{optimizer} {scheme} {rates[-2]:g} seed {seed}",
                      _experiment(optimizer, _rate_for(scheme, rates[-2], epochs), profile, epochs=epochs, seed=seed))
-            for optimizer, rates in grid_rates(profile).items() for seed in seeds for scheme in GRID_SCHEMES]
+            for optimizer, rates in grid_rates(profile).items() for seed in seeds
+            for scheme in grid_schemes(profile)]
 
 
 def adaptive_epochs(profile: str | None = None) -> int:

@@ -22,7 +22,8 @@ from .model import build_cnn
 from .schedules import KerasSchedule, Schedule
 
 # Compiled models kept at once (about 20 MB each on a CPU): more than the kinds of run of any
-# chapter (ten in the decay grid); a new kind beyond them replaces the least recently used.
+# chapter (ten in the full profile's decay grid); a new kind beyond them replaces the least
+# recently used.
 CAPACITY = 16
 
 

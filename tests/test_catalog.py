@@ -1,4 +1,5 @@
 import dataclasses
+import math
 
 import pytest
 
@@ -52,11 +53,13 @@ def test_quick_grid_keeps_a_good_and_a_too_large_rate_per_optimizer():
     assert catalog.grid_rates("full") == catalog.GRID_RATES
     assert catalog.grid_rates("quick") == {"adam": (1e-3, 1e-1), "sgd": (1e-2, 1.0)}
     quick = scenarios("decay-grid", "quick")
-    assert len(quick) == 4 * len(catalog.GRID_SCHEMES)
+    assert catalog.grid_schemes("full") == catalog.GRID_SCHEMES
+    assert catalog.grid_schemes("quick") == catalog.grid_schemes("tiny") == ("fixed", "step", "exponential")
+    assert len(quick) == 4 * 3 and {s.name.split()[1] for s in quick} == {"fixed", "step", "exponential"}
     assert {s.experiment.initial_rate for s in quick} == {1e-3, 1e-1, 1e-2, 1.0}
     assert {s.experiment.effective_epochs for s in quick} == {catalog.SMALL_GRID_EPOCHS}
-    linear = next(s.experiment for s in quick if s.name == "adam linear 0.001")
-    assert linear.learning_rate.args["decay_epochs"] == catalog.SMALL_GRID_EPOCHS - 1
+    exponential = next(s.experiment for s in quick if s.name == "adam exponential 0.001")
+    assert exponential.learning_rate.args["decay_rate"] == math.log(10) / (catalog.SMALL_GRID_EPOCHS - 1)  # to a tenth
 
 
 def test_seed_repeats_rerun_one_grid_row_per_optimizer_with_other_seeds():
@@ -68,7 +71,7 @@ def test_seed_repeats_rerun_one_grid_row_per_optimizer_with_other_seeds():
         assert s.experiment.initial_rate == {"adam": 1e-2, "sgd": 1e-1}[s.experiment.optimizer]
         assert dataclasses.replace(s.experiment, seed=0) in grid  # the same run as the grid's, but the seed
     quick = scenarios("decay-seeds", "quick")
-    assert {s.experiment.seed for s in quick} == {1} and len(quick) == 2 * len(catalog.GRID_SCHEMES)
+    assert {s.experiment.seed for s in quick} == {1} and len(quick) == 2 * len(catalog.grid_schemes("quick"))
 
 
 def test_sensitivity_repeats_add_seeds_to_sweep_cells():

@@ -88,17 +88,28 @@ def test_epoch_to_epoch_variation_matches_the_formula():
 
 
 def test_glue_is_harmless_without_myst_nb(monkeypatch):
-    import builtins
+    import importlib.util
 
-    real_import = builtins.__import__
+    import IPython.display
 
-    def no_myst(name, *args, **kwargs):
-        if name.startswith("myst_nb"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_myst)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "myst_nb" else real_find_spec(name, *a))
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: pytest.fail("displayed without myst-nb"))
     assert report.glue("x", 1) is None
+
+
+@pytest.mark.parametrize("value", ["0.9919", 3, pd.DataFrame({"a": [1, 2]})])
+def test_glue_displays_what_myst_nb_glue_displays(monkeypatch, value):
+    import IPython.display
+    import myst_nb.ext.glue
+
+    shown = []
+    monkeypatch.setattr(myst_nb.ext.glue, "ipy_display", lambda *a, **k: shown.append((a, k)))
+    myst_nb.ext.glue.glue("name", value, display=False)
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
+    report.glue("name", value)
+    assert len(shown) == 2 and shown[0] == shown[1]
+    assert all(mime.startswith(report.common.GLUE_PREFIX) for mime in shown[1][0][0])
 
 
 def test_rate_explorer_shows_stored_runs_and_never_trains(monkeypatch):

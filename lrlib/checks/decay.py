@@ -104,7 +104,7 @@ def _grid() -> list:
 
 
 def _good_rates(optimizer: str = "adam", tolerance: float = 0.005, own_best: bool = False) -> dict[str, float]:
-    from ..catalog import GRID_SCHEMES
+    from ..catalog import grid_schemes
     from ..report import grid_table
 
     table = grid_table(_grid(), tolerance=tolerance)
@@ -113,7 +113,7 @@ def _good_rates(optimizer: str = "adam", tolerance: float = 0.005, own_best: boo
         best = rows.groupby("scheme")["test accuracy"].transform("max")
         rows = rows.assign(good=rows["test accuracy"] >= best - tolerance)
     return {scheme: float(rows.loc[(rows["scheme"] == scheme) & rows["good"], "initial rate"].nunique())
-            for scheme in GRID_SCHEMES}
+            for scheme in grid_schemes()}
 
 
 def _band_edge(scheme: str = "exponential", in_images: bool = True, sign: float = 1.0) -> list[float]:
@@ -191,8 +191,8 @@ register(
                             "the sizes are right but the signs are swapped: take the scheme's accuracy "
                             "minus the fixed rate's."))),
     Check("ex-decay-good-rates", _STILL_FIXED,
-          "a dict of counts of Adam's good initial rates: {'fixed': ..., 'linear': ..., 'step': ..., "
-          "'time': ..., 'exponential': ...}",
+          "a dict of counts of Adam's good initial rates, one per scheme of grid_schemes(): "
+          "{'fixed': ..., 'step': ..., ...}",
           expected=_good_rates, rtol=0.0, atol=0.5,
           idea="report.grid_table(results, tolerance=0.005) marks each run 'good'; keep Adam's good rows "
                "and count the initial rates of each scheme.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,13 +13,25 @@ from ..results import Result
 from ..catalog import Scenario
 
 
+GLUE_PREFIX = "application/papermill.record/"  # where myst-nb looks for a glued value's outputs
+
+
 def glue(name: str, value: Any) -> None:
-    """Hand ``value`` to the book's ``{glue}`` roles; a no-op where myst-nb is absent (Colab)."""
-    try:
-        from myst_nb import glue as myst_glue
-    except ImportError:
+    """Hand ``value`` to the book's ``{glue}`` roles without showing it, as
+    ``myst_nb.glue(name, value, display=False)`` does; a no-op where myst-nb is absent (Colab).
+
+    Written out rather than imported: importing ``myst_nb.glue`` imports nbformat and its JSON
+    schema checker, two seconds of every chapter's run on two CPU cores (the test compares the
+    outputs with myst-nb's own).
+    """
+    if importlib.util.find_spec("myst_nb") is None:
         return
-    myst_glue(name, value, display=False)
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True, metadata=metadata)
 
 
 def test_images(result: Result) -> int:

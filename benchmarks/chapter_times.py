@@ -55,8 +55,9 @@ def main() -> None:
         env.pop("LRLIB_STORED_ONLY", None)
         measured = {}
         for chapter in chapters:
-            measured[chapter.stem] = f"{chapter_seconds(chapter, env) / 60:.1f}"
-            print(f"{chapter.stem}: {measured[chapter.stem]} min", flush=True)
+            seconds = chapter_seconds(chapter, env)
+            measured[chapter.stem] = f"{seconds / 60:.1f}"
+            print(f"{chapter.stem}: {measured[chapter.stem]} min ({seconds:.0f} s)", flush=True)
     when = f"{describe_device()} ({time.strftime('%Y-%m-%d')}, lrlib {lrlib.__version__})"
     kept, notes = (_rows_and_notes() if args.only else ({}, []))
     minutes = {chapter.stem: measured.get(chapter.stem, kept.get(chapter.stem)) for chapter in book_chapters()}

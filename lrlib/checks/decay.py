@@ -122,7 +122,7 @@ def _band_edge(scheme: str = "exponential", in_images: bool = True, sign: float 
     from ..report import band_margins
     from ..training import run_many
 
-    repeats = run_many([s.experiment for s in scenarios("decay-seeds") if s.name.startswith("sgd ")])
+    repeats = run_many([s.experiment for s in scenarios("decay-seeds") if s.name.startswith(f"sgd {scheme} ")])
     margins = band_margins(_grid(), repeats, "sgd", grid_rates()["sgd"][-2], scheme)
     column = "margin in images" if in_images else "margin"
     return [sign * float(value) for value in margins[column]]

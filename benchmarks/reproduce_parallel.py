@@ -6,14 +6,14 @@ would for them. The modes alternate, round after round, so that a load that come
 each alike; the load average is printed beside each, since another job on the machine takes its
 share of the cores. Nothing is written to lrlib/results/.
 
-What to expect on two CPU cores: nothing to gain. One run already spreads each operation over
+What to expect on two CPU cores: little to gain. One run already spreads each operation over
 both cores (TensorFlow's intra-op threads), so two runs at once can only fill the gaps one run
 leaves (Python between batches, evaluation, building each model), and they compete for the same
-cores: --jobs 2 and Ray at about the runs per hour of --jobs 1 (measured on the course's machine,
-median of 2 rounds: 259, 248 and 254 runs per hour). The gains are on more cores, GPUs (a run per
-GPU) and clusters.
+cores (measured on the course's idle machine, median of 2 rounds of the quick decay grid: 878,
+966 and 789 runs per hour for --jobs 1, --jobs 2 and Ray). The gains are on more cores, GPUs (a
+run per GPU) and clusters.
 
-    python benchmarks/reproduce_parallel.py [--profile quick] [--only decay-seeds] [--modes jobs1,jobs2,ray] [--rounds 1]
+    python benchmarks/reproduce_parallel.py [--profile quick] [--only decay-grid] [--modes jobs1,jobs2,ray] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def run_mode(arguments: list[str], profile: str, group: str, folder: Path) -> tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="quick", choices=("tiny", "quick", "full"))
-    parser.add_argument("--only", default="decay-seeds", help="the catalogue group each mode trains")
+    parser.add_argument("--only", default="decay-grid", help="the catalogue group each mode trains")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of every mode, alternating")
     args = parser.parse_args()

@@ -276,7 +276,10 @@ def test_ctrl_c_stops_the_workers_keeps_every_finished_run_and_a_rerun_resumes(e
     if engine == ["--ray"]:
         pytest.importorskip("ray", reason="Ray is not installed (pip install 'lrlib[ray]')")
     results = tmp_path / "r"
-    command = [sys.executable, "-m", "lrlib", "reproduce", "--profile", "tiny", "--only", "fixed-lr",
+    # 18 runs: shared compiled models make a tiny run take a fraction of a second, and the
+    # interrupt must come while runs are still to do.
+    runs = len(scenarios("sweep", "tiny"))
+    command = [sys.executable, "-m", "lrlib", "reproduce", "--profile", "tiny", "--only", "sweep",
                "--results-dir", str(results), *engine]
     # Its own process group, as a terminal's foreground job: Ctrl-C reaches every process in it.
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -292,15 +295,15 @@ def test_ctrl_c_stops_the_workers_keeps_every_finished_run_and_a_rerun_resumes(e
         "error: interrupted; every finished run is stored, and rerunning resumes from there"]
     assert group_is_gone(process.pid), "a worker outlived the command"
     finished = stored_files(results)
-    assert 1 <= len(finished) < 5 and not list(results.rglob("*.tmp"))
+    assert 1 <= len(finished) < runs and not list(results.rglob("*.tmp"))
     assert all(json.loads(f.read_text())["provenance"]["data_fingerprint"] for f in finished)
     # Running it again trains only what is missing (here with an engine that fakes the training).
     modified = [f.stat().st_mtime_ns for f in finished]
     rerun = InlineEngine()
     monkeypatch.setattr(cli, "ProcessEngine", lambda jobs: rerun)
     assert cli.main(command[3:-len(engine)] + ["--jobs", "2"]) == 0
-    assert f"{5 - len(finished)} runs to train" in capsys.readouterr().out
-    assert len(rerun.submitted) == 5 - len(finished) and len(stored_files(results)) == 5
+    assert f"{runs - len(finished)} runs to train" in capsys.readouterr().out
+    assert len(rerun.submitted) == runs - len(finished) and len(stored_files(results)) == runs
     assert [f.stat().st_mtime_ns for f in finished] == modified
 
 

@@ -102,3 +102,23 @@ def test_a_seeded_cnn_draws_its_weights_and_dropout_seeds_from_its_seed_and_comp
     assert not all((a.numpy() == b.numpy()).all() for a, b in zip(first.variables, other.variables))
     model_cache.compile_cnn(first, keras.optimizers.SGD(0.1))
     assert first.compiled and first.loss == "categorical_crossentropy" and isinstance(first.optimizer, keras.optimizers.SGD)
+
+
+@pytest.mark.parametrize("own_optimizer", [False, True])
+def test_a_new_kind_of_run_traces_its_train_step_once_and_starts_with_zeroed_metrics(monkeypatch, own_optimizer):
+    import keras
+
+    traces = []
+    original = keras.Sequential.train_step
+
+    def counted(self, data):
+        traces.append(self)
+        return original(self, data)
+
+    monkeypatch.setattr(keras.Sequential, "train_step", counted)
+    model_cache.release()
+    experiment = Experiment("adam", 0.001, **TINY)
+    model = training.compiled_model(experiment, keras.optimizers.Adam(0.001) if own_optimizer else None)
+    assert all(not v.numpy().any() for metric in model.metrics for v in metric.variables)
+    training.fit(experiment, model)
+    assert len(traces) == 1  # not twice: compile_cnn made the metrics' variables before the first trace

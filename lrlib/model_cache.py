@@ -87,7 +87,8 @@ def compile_cnn(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> No
 
     Keras on TensorFlow (with no distribution strategy) would make them while tracing the first
     train step, and TensorFlow then traces that step a second time, now without making
-    variables: half a second more for each kind of run on two CPU cores, for the same numbers.
+    variables: a quarter of a second more for each kind of run on two CPU cores, for the same
+    numbers.
     """
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
     optimizer.build(model.trainable_variables)

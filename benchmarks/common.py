@@ -1,9 +1,12 @@
-"""Shared timing helper of the benchmarks: one plain ``model.fit`` of the article's CNN."""
+"""Shared helpers of the benchmarks: one plain ``model.fit`` of the article's CNN, rounds that
+alternate between the sides measured, and their medians."""
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
+from collections.abc import Callable
 
 import keras
 
@@ -34,3 +37,19 @@ def parse_arguments(description: str, profile: str = "quick", rounds: int = 5) -
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=rounds)
     return parser.parse_args()
+
+
+def alternating_rounds(sides: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Each side's measurement ``rounds`` times, the sides taking turns so that load hits them alike."""
+    measured = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, measure in sides.items():
+            measured[name].append(measure())
+    return measured
+
+
+def print_medians(measured: dict[str, list[float]], unit: str) -> None:
+    """One line per side: the median of its rounds, then every round."""
+    width = max(map(len, measured))
+    for name, values in measured.items():
+        print(f"{name:>{width}}: {statistics.median(values):.3f} {unit}  (rounds: {', '.join(f'{v:.2f}' for v in values)})")

@@ -12,12 +12,14 @@ set-up is left); rounds alternate in one process.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 
 import keras
 
 import lrlib
+from common import alternating_rounds, print_medians
 from lrlib import model_cache
 from lrlib.training import profile_data
 
@@ -29,6 +31,7 @@ def plain_compile(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> 
 
 
 def set_up_seconds(compile_model, x, y) -> float:
+    """Seconds of a new model's first one-epoch ``fit`` on ``x``, ``y`` beyond a second, warm one."""
     keras.backend.clear_session()
     model = model_cache.seeded_cnn(0, x.shape[1:])
     compile_model(model, keras.optimizers.Adam(0.001))
@@ -50,13 +53,10 @@ def main() -> None:
     sides = {"compile_cnn": model_cache.compile_cnn, "plain compile": plain_compile}
     for compile_model in sides.values():  # warm-up: TensorFlow started, the data loaded
         set_up_seconds(compile_model, x, y)
-    measured = {name: [] for name in sides}
-    for _ in range(args.rounds):
-        for name, compile_model in sides.items():
-            measured[name].append(set_up_seconds(compile_model, x, y))
+    measured = alternating_rounds({name: functools.partial(set_up_seconds, compile_model, x, y)
+                                   for name, compile_model in sides.items()}, args.rounds)
     print(f"set-up of a first fit (first minus a warm one-epoch fit of 500 images), {args.rounds} alternating rounds")
-    for name, values in measured.items():
-        print(f"{name:>13}: {statistics.median(values):.3f} s  (rounds: {', '.join(f'{v:.2f}' for v in values)})")
+    print_medians(measured, "s")
     ratio = statistics.median(measured["plain compile"]) / statistics.median(measured["compile_cnn"])
     print(f"a plain compile's set-up is {ratio:.2f} times compile_cnn's")
 

@@ -14,10 +14,12 @@ bit (``tests/test_model_cache.py``); only the time differs.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 
 import lrlib
+from common import alternating_rounds, print_medians
 from lrlib import catalog, model_cache, train
 from lrlib.training import profile_data
 
@@ -43,16 +45,13 @@ def main() -> None:
     if not experiments:
         parser.error(f"argument --group: {args.group} has no training runs in the {args.profile} profile")
     seconds_per_run(experiments[:2], share=True)  # warm-up: the data loaded, TensorFlow started
-    measured = {"shared": [], "fresh": []}
-    for _ in range(args.rounds):
-        for side in measured:
-            measured[side].append(seconds_per_run(experiments, share=side == "shared"))
+    measured = alternating_rounds({side: functools.partial(seconds_per_run, experiments, share=side == "shared")
+                                   for side in ("shared", "fresh")}, args.rounds)
     input_shape = profile_data(args.profile).input_shape
     kinds = len({model_cache.trace_key(e, input_shape) for e in experiments})
     print(f"profile {args.profile}, group {args.group}: {len(experiments)} runs of {experiments[0].effective_epochs} epochs "
           f"({kinds} kinds), {args.rounds} alternating rounds")
-    for side, values in measured.items():
-        print(f"{side:>7}: {statistics.median(values):.2f} s per run  (rounds: {', '.join(f'{v:.2f}' for v in values)})")
+    print_medians(measured, "s per run")
     ratio = statistics.median(measured["fresh"]) / statistics.median(measured["shared"])
     print(f"shared models train {ratio:.2f} times as many runs per minute as a new model per run")
 

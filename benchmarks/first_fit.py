@@ -26,7 +26,7 @@ from lrlib.training import profile_data
 
 def plain_compile(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
     """``compile_cnn`` without making the metrics' variables (the optimizer is built, as before)."""
-    model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
+    model.compile(optimizer=optimizer, **model_cache.LOSS_AND_METRICS)
     optimizer.build(model.trainable_variables)
 
 

@@ -26,6 +26,9 @@ from .schedules import KerasSchedule, Schedule
 # recently used.
 CAPACITY = 16
 
+# What every run compiles the CNN with besides its optimizer.
+LOSS_AND_METRICS = {"loss": "categorical_crossentropy", "metrics": ["accuracy"]}
+
 
 @dataclasses.dataclass
 class _Shared:
@@ -90,12 +93,12 @@ def compile_cnn(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> No
     variables: a quarter of a second more for each kind of run on two CPU cores, for the same
     numbers.
     """
-    model.compile(loss="categorical_crossentropy", metrics=["accuracy"], optimizer=optimizer)
+    model.compile(optimizer=optimizer, **LOSS_AND_METRICS)
     optimizer.build(model.trainable_variables)
     images = np.zeros((1, *model.input_shape[1:]), dtype="float32")
     labels = np.zeros((1, *model.output_shape[1:]), dtype="float32")
     model.compute_metrics(images, labels, model(images, training=False))
-    model.reset_metrics()  # fit starts from zero anyway; so does anything else that reads them
+    model.reset_metrics()  # the batch of zeros must not count in any metric
 
 
 def shared_count() -> int:

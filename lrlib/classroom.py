@@ -3,8 +3,9 @@
 ``student_edition`` writes each chapter without its solutions (the prose and code inside
 ``solution`` blocks), with outputs cleared, and with an answer cell in front of each check, so
 a student fills in the answer and runs the check. ``grade`` executes a folder of submitted
-notebooks, reads each exercise's latest check verdict, and writes one CSV row per notebook: a
-notebook that cannot be read, raises or runs past its time still gets its row.
+notebooks, reads each exercise's latest check verdict and the profile the notebook ran in, and
+writes one CSV row per notebook: a notebook that cannot be read, raises or runs past its time
+still gets its row.
 """
 
 from __future__ import annotations
@@ -99,8 +100,10 @@ class Grade:
 
     notebook: str
     chapter: str
-    status: str  # "ok", "errors in N cells", "timed out in N cells", "unreadable: ...", "failed: ..."
+    status: str  # "ok", "errors in N cells", "timed out in N cells", "unreadable: ...", "failed: ...",
+    # and "ran in profile 'full', not 'quick'" when the notebook switched profile itself
     passed: dict[str, bool]
+    profile: str = ""  # the profile the checks ran in, as the notebook reported it ("" when it never got there)
 
     @property
     def score(self) -> int:
@@ -108,7 +111,11 @@ class Grade:
 
 
 def grade_notebook(path: Path, timeout: int = 600, profile: str = "quick") -> Grade:
-    """Execute one submission in a fresh kernel (in ``profile``) and read its checks' verdicts."""
+    """Execute one submission in a fresh kernel (in ``profile``) and read its checks' verdicts.
+
+    The kernel starts in ``profile`` ($LRLIB_PROFILE), but a notebook may call
+    ``lrlib.use_profile`` itself, and its checks then expect that profile's answers: the row keeps
+    the profile the notebook ended in, and its status says when that is not ``profile``."""
     from nbclient import NotebookClient
 
     path = Path(path)
@@ -119,7 +126,8 @@ def grade_notebook(path: Path, timeout: int = 600, profile: str = "quick") -> Gr
     chapter = notebook.metadata.get("lrlib", {}).get("chapter", path.stem)
     exercises = {check.exercise: False for check in checks.checks_of(chapter)}
     notebook.cells.append(nbformat.v4.new_code_cell(
-        f"import json as _json\nfrom lrlib import checks as _checks\nprint({_SCORES_MARK!r} + _json.dumps(_checks.scores()))"))
+        f"import json as _json\nfrom lrlib import checks as _checks, default_profile as _profile\n"
+        f"print({_SCORES_MARK!r} + _json.dumps({{'profile': _profile(), 'scores': _checks.scores()}}))"))
     failures = {"error": 0, "timeout": 0}
 
     def count(cell, cell_index, execute_reply):
@@ -135,13 +143,17 @@ def grade_notebook(path: Path, timeout: int = 600, profile: str = "quick") -> Gr
         client.execute(env={**os.environ, "LRLIB_PROFILE": profile})
     except Exception as error:  # a dead kernel, say: the row says so
         return Grade(path.name, chapter, f"failed: {type(error).__name__}: {error}".splitlines()[0], exercises)
-    exercises.update(_verdicts(notebook.cells[-1]))
+    reported = _reported(notebook.cells[-1])
+    exercises.update(reported.get("scores", {}))
+    ran_in = reported.get("profile", "")
     status = "; ".join([*([f"timed out in {failures['timeout']} cells"] if failures["timeout"] else []),
-                        *([f"errors in {failures['error']} cells"] if failures["error"] else [])]) or "ok"
-    return Grade(path.name, chapter, status, exercises)
+                        *([f"errors in {failures['error']} cells"] if failures["error"] else []),
+                        *([f"ran in profile {ran_in!r}, not {profile!r}"] if ran_in and ran_in != profile else [])])
+    return Grade(path.name, chapter, status or "ok", exercises, ran_in)
 
 
-def _verdicts(cell) -> dict[str, bool]:
+def _reported(cell) -> dict:
+    """What the grader's last cell printed: the profile the notebook ended in and its verdicts."""
     for output in cell.get("outputs", []):
         for line in output.get("text", "").splitlines():
             if line.startswith(_SCORES_MARK):
@@ -151,8 +163,9 @@ def _verdicts(cell) -> dict[str, bool]:
 
 def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -> list[Grade]:
     """Grade every notebook in ``folder`` and write ``out``, a CSV with one row per notebook:
-    its name, chapter, status, 1 or 0 per exercise (its latest check) and the score. Each cell
-    may run ``timeout`` seconds; the notebooks run in ``profile`` (quick: minutes on a laptop)."""
+    its name, chapter, status, the profile it ran in, 1 or 0 per exercise (its latest check) and the
+    score. Each cell may run ``timeout`` seconds; the notebooks start in ``profile`` (quick: minutes
+    on a laptop), and a row whose notebook switched to another says so in its status."""
     folder = Path(folder)
     if not folder.is_dir():
         raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
@@ -164,9 +177,9 @@ def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["notebook", "chapter", "status", *exercises, "score", "out of"])
+        writer.writerow(["notebook", "chapter", "status", "profile", *exercises, "score", "out of"])
         for g in grades:
-            writer.writerow([g.notebook, g.chapter, g.status,
+            writer.writerow([g.notebook, g.chapter, g.status, g.profile,
                              *("" if e not in g.passed else int(g.passed[e]) for e in exercises),
                              g.score, len(g.passed)])
     return grades

@@ -43,3 +43,18 @@ def get_profile(name: str) -> Profile:
     if name not in PROFILES:
         raise ValueError(f"Argument `profile` must be one of {sorted(PROFILES)}. Received: profile={name!r}")
     return PROFILES[name]
+
+
+def use_profile(name: str) -> str:
+    """Run everything after this call in profile ``name``; return the name.
+
+    It sets ``$LRLIB_PROFILE``, the one place every part reads: ``default_profile``, so new
+    experiments and the catalogue's scenarios, the checks' expected answers, and the worker
+    processes ``run_many`` starts (they inherit the environment). A learner's notebook calls it in
+    one visible line, ``lrlib.use_profile("quick")``, and the grader reads the same variable
+    back, so all three agree. (No doctest here: it would switch the profile of the test session.)
+    """
+    if not isinstance(name, str) or name not in PROFILES:
+        raise ValueError(f"Argument `name` must be one of {sorted(PROFILES)}. Received: name={name!r}")
+    os.environ[ENV_PROFILE] = name
+    return name

@@ -82,10 +82,26 @@ def test_the_grader_writes_a_row_for_every_submission(tmp_path):
     assert set(rows) == {"ana.ipynb", "ben.ipynb", "cy.ipynb", "dee.ipynb"} and len(grades) == 4
     assert rows["ana.ipynb"]["ex-adaptive-stable-rate"] == "1" and rows["ana.ipynb"]["ex-adaptive-adagrad"] == "0"
     assert rows["ana.ipynb"]["status"] == "ok" and rows["ana.ipynb"]["score"] == "1"
+    assert rows["ana.ipynb"]["profile"] == "quick" and rows["dee.ipynb"]["profile"] == ""
     assert rows["ana.ipynb"]["out of"] == "3"  # every exercise of the chapter, tried or not
     assert rows["ben.ipynb"]["status"] == "errors in 1 cells" and rows["ben.ipynb"]["score"] == "0"
     assert rows["cy.ipynb"]["status"] == "timed out in 1 cells" and rows["cy.ipynb"]["score"] == "1"
     assert rows["dee.ipynb"]["status"].startswith("unreadable") and rows["dee.ipynb"]["score"] == "0"
+
+
+def test_the_grader_records_the_profile_a_notebook_switched_to(tmp_path):
+    # The teacher asks for quick; the notebook's own visible line wins, and its checks expect that
+    # profile's answers: the row keeps the profile and its status says it differs.
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    submission(folder / "eve.ipynb", "import lrlib\nlrlib.use_profile('tiny')", "from lrlib import checks",
+               "checks.adaptive_stable_rate(0.02)")
+    out = tmp_path / "scores.csv"
+    [eve] = classroom.grade(folder, out, timeout=60)
+    assert eve.profile == "tiny" and eve.status == "ran in profile 'tiny', not 'quick'" and eve.score == 1
+    with out.open() as file:
+        header, row = list(csv.reader(file))
+    assert header[:4] == ["notebook", "chapter", "status", "profile"] and row[3] == "tiny"
 
 
 def test_the_command_line_writes_the_edition_and_refuses_a_missing_folder(tmp_path, capsys):

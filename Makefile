@@ -42,11 +42,13 @@ $(CHROMIUM):
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 ## book: build the HTML book from the committed full-profile results (trains nothing; the
-## book's own results only, never a learner's runs in the user's cache)
+## book's own results only, never a learner's runs in the user's cache), then the learner
+## notebooks beside its pages and lrlib's wheel, which those notebooks install
 book: $(STAMP)
 	LRLIB_PROFILE=full LRLIB_STORED_ONLY=1 LRLIB_RESULTS_DIR=$(CURDIR)/lrlib/results \
 		$(BIN)/jupyter-book build . --warningiserror --keep-going
-	@echo "The book is at _build/html/index.html"
+	$(BIN)/python -m lrlib.edition _build
+	@echo "The book is at _build/html/index.html, each chapter's learner notebook beside its page"
 
 ## test: unit tests, every notebook under nbval (quick profile), the book build, and the
 ## book and one chapter's live widgets in headless Chromium (screenshots in _build/screenshots)

@@ -80,8 +80,8 @@ def chromium():
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The HTML book, built once per session as `make book` builds it (tests/test_book.py and
-    tests/test_book_in_browser.py read it)."""
+    """The HTML book with its learner notebooks, built once per session as `make book` builds
+    them (tests/test_book.py, tests/test_learner_edition.py and tests/test_book_in_browser.py read it)."""
     out = tmp_path_factory.mktemp("book")
     env = {**os.environ, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     env["LRLIB_RESULTS_DIR"] = str(BOOK_ROOT / "lrlib" / "results")  # as make book: the book's results only
@@ -94,4 +94,8 @@ def built_book(tmp_path_factory):
     # local TCP are not the book's.
     warnings = [line for line in done.stderr.splitlines() if "WARNING" in line and "[IPKernelApp]" not in line]
     assert not warnings, warnings
+    # ... then, as `make book` does, the learner notebooks beside the pages and lrlib's wheel.
+    done = subprocess.run([sys.executable, "-m", "lrlib.edition", str(out / "_build")], capture_output=True,
+                          text=True, env=env, timeout=900)
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-5000:]
     return out / "_build" / "html"

@@ -26,8 +26,8 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
 def test_each_chapter_page_has_its_figures_numbers_and_colab_button(built_book, chapter):
     page = (built_book / "book" / f"{chapter}.html").read_text()
     repository = "lrlib-course/choosing-learning-rates"
-    assert f"https://colab.research.google.com/github/{repository}/blob/main/book/{chapter}.ipynb" in page
-    assert f"_sources/book/{chapter}.ipynb" in page  # the download button
+    assert f"https://colab.research.google.com/github/{repository}/blob/gh-pages/book/{chapter}.ipynb" in page
+    assert f"_sources/book/{chapter}.ipynb" in page  # the download button: the learner edition too
     assert "<img" in page  # executed figures
     assert "{glue" not in page and "Traceback" not in page
     assert "cudart_stub" not in page and "oneDNN" not in page  # no TensorFlow start-up noise

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -127,5 +128,12 @@ def test_the_colab_link_opens_the_chapters_own_notebook(open_page, chapter):
     page, _ = open_page(f"book/{chapter}.html")
     links = page.locator("a[href*='colab.research.google.com']")
     assert links.count() >= 1
-    expected = f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/book/{chapter}.ipynb"
+    # gh-pages: the branch the site is served from, where book/<chapter>.ipynb is the learner edition
+    expected = f"https://colab.research.google.com/github/{REPOSITORY}/blob/gh-pages/book/{chapter}.ipynb"
     assert {links.nth(i).get_attribute("href") for i in range(links.count())} == {expected}
+    downloads = page.locator("a[href$='.ipynb']:not([href*='colab'])")
+    assert downloads.count() >= 1
+    # The notebook beside the page (what Colab opens) and the download button's: the learner edition.
+    for href in {f"{chapter}.ipynb", *(downloads.nth(i).get_attribute("href") for i in range(downloads.count()))}:
+        served = page.request.get(urljoin(page.url, href))
+        assert served.ok and json.loads(served.text())["metadata"]["lrlib"]["edition"] == "learner", href

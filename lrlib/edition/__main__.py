@@ -1,0 +1,26 @@
+"""``python -m lrlib.edition BUILD``: publish the learner notebooks and lrlib's wheel into the
+book built in BUILD (``_build``), as ``make book`` does after ``jupyter-book build``."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .myst import EditionError
+from .publish import publish
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lrlib.edition", description=__doc__)
+    parser.add_argument("build", type=Path, help="the Jupyter Book build folder (holding html/ and jupyter_execute/)")
+    args = parser.parse_args(argv)
+    try:
+        written = publish(args.build)
+    except (EditionError, FileNotFoundError, ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} learner notebooks and lrlib's wheel written into {args.build / 'html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

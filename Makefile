@@ -62,7 +62,7 @@ reproduce: $(STAMP)
 
 ## lab: open the chapters in JupyterLab (quick profile)
 lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet jupyterlab
+	$(BIN)/python -m pip install --quiet $$(grep '^jupyterlab==' requirements-browser.txt)
 	LRLIB_PROFILE=quick $(BIN)/jupyter lab book
 
 ## benchmark: lrlib.run and schedules against plain model.fit

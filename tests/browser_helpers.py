@@ -1,14 +1,46 @@
 """Driving the static views in headless Chromium (Debian's, through Playwright): the browser
 tests of the published book and of lrlib.static_view share these."""
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "_build" / "screenshots"  # not committed: for a person to look at
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter_server(command: list[str], url: str, log: Path, **popen):
+    """Run a Jupyter server (Voila, JupyterLab) until ``url`` answers; stop it afterwards. A server
+    that exits first fails the test with the end of its log."""
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, **popen)
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(url, timeout=2).close()
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        pytest.fail(f"{command[0]} exited: {log.read_text()[-3000:]}")
+                    time.sleep(0.5)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def chromium_path() -> str:

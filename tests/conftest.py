@@ -82,6 +82,8 @@ def chromium():
 def built_book(tmp_path_factory):
     """The HTML book with its learner notebooks, built once per session as `make book` builds
     them (tests/test_book.py, tests/test_learner_edition.py and tests/test_book_in_browser.py read it)."""
+    if os.environ.get("LRLIB_BUILT_BOOK"):  # a developer's shortcut: the site `make book` built
+        return Path(os.environ["LRLIB_BUILT_BOOK"]).resolve()
     out = tmp_path_factory.mktemp("book")
     env = {**os.environ, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     env["LRLIB_RESULTS_DIR"] = str(BOOK_ROOT / "lrlib" / "results")  # as make book: the book's results only

@@ -3,6 +3,8 @@ the glued numbers and executed outputs in place, and a pinned install of the lrl
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -13,6 +15,7 @@ from lrlib.edition import myst
 from lrlib.edition.learner import PROFILE, Pin, learner_notebook
 from lrlib.edition.publish import chapters, pages_url
 from lrlib.edition.solutions import segments
+from venv_helpers import learner_env, venv_without_lrlib
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = chapters()
@@ -154,9 +157,6 @@ def test_the_install_cell_installs_the_pinned_wheel_and_says_what_to_do_when_it_
     assert f'LRLIB_WHEEL = "{PIN.wheel_url}"' in install
     # Where lrlib is missing and the wheel cannot be fetched: one line, naming what to do instead.
     script = install.replace('"lrlib"', '"no_such_package_lrlib"').replace(PIN.wheel_url, str(tmp_path / "absent.whl"))
-    import subprocess
-    import sys
-
     done = subprocess.run([sys.executable, "-m", "IPython", "--colors=NoColor", "-c", script],
                           capture_output=True, text=True, timeout=300)
     shown = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
@@ -224,3 +224,36 @@ def test_the_wheel_a_learner_notebook_installs_is_published_with_it(built_book):
     site = pages_url("https://github.com/lrlib-course/choosing-learning-rates")
     assert url.startswith(site) and (built_book / url.removeprefix(site)).is_file()
     assert json.loads(json.dumps(published(built_book, "02_baseline").metadata["lrlib"]))["commit"] in url
+
+
+@pytest.fixture(scope="module")
+def learner_venv(tmp_path_factory):
+    return venv_without_lrlib(tmp_path_factory.mktemp("learner-venv"))
+
+
+@pytest.mark.parametrize("chapter", ["02_baseline", "10_article_decay_code"])
+def test_a_learner_notebook_installs_its_pinned_lrlib_and_runs_from_the_stored_results(built_book, learner_venv,
+                                                                                        chapter, tmp_path):
+    """As in a fresh Colab runtime: lrlib is missing, the first cell installs the wheel the book
+    published (here from the local build, not the site), and with the profile line switched to
+    "full" every result comes from the wheel's stored results: nothing is trained."""
+    learner = published(built_book, chapter)
+    site = pages_url("https://github.com/lrlib-course/choosing-learning-rates")
+    learner.cells[2].source = learner.cells[2].source.replace(site, f"{built_book}/")
+    assert learner.cells[3].source.count(f'lrlib.use_profile("{PROFILE}")') == 1
+    learner.cells[3].source = learner.cells[3].source.replace(f'use_profile("{PROFILE}")', 'use_profile("full")')
+    notebook = tmp_path / f"{chapter}.ipynb"
+    nbformat.write(learner, notebook)
+    script = ("import nbformat, sys\nfrom nbclient import NotebookClient\n"
+              f"nb = nbformat.read({str(notebook)!r}, as_version=4)\n"
+              "NotebookClient(nb, timeout=600, kernel_name='python3').execute()\n"
+              "nbformat.write(nb, sys.argv[1])\n")
+    done = subprocess.run([str(learner_venv), "-c", script, str(notebook)], capture_output=True, text=True,
+                          env=learner_env(tmp_path / "cache", LRLIB_STORED_ONLY="1"), cwd=tmp_path, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    ran = nbformat.read(notebook, as_version=4)
+    text = "".join(o.get("text", "") for c in ran.cells if c.cell_type == "code" for o in c.outputs)
+    assert "profile: full" in text and "epoch 1/" not in text  # read from the stored results
+    where = subprocess.check_output([str(learner_venv), "-c", "import lrlib; print(lrlib.__file__)"], text=True,
+                                    env=learner_env(tmp_path / "cache"), cwd=tmp_path).strip()
+    assert "site-packages" in where and not where.startswith(str(ROOT))  # the wheel's lrlib

@@ -3,51 +3,27 @@ serves chapter 6 on localhost and runs it in a kernel, a slider is moved in head
 the kernel redraws the figure. (The published pages' static views are tested elsewhere.)"""
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from browser_helpers import SCREENSHOTS, PageProblems
+from browser_helpers import SCREENSHOTS, PageProblems, free_port, jupyter_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "06_what_decay_is.ipynb"  # its controls redraw schedules: nothing trains
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LRLIB_PROFILE": "quick", "TF_CPP_MIN_LOG_LEVEL": "2",
            "LRLIB_RESULTS_DIR": str(tmp_path_factory.mktemp("results"))}
-    log = (tmp_path_factory.mktemp("voila") / "voila.log").open("w")
-    server = subprocess.Popen([str(Path(sys.executable).with_name("voila")), CHAPTER, "--no-browser", f"--port={port}",
-                               "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
-                              cwd=ROOT / "book", env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"Voila exited: {Path(log.name).read_text()[-3000:]}")
-                time.sleep(0.5)
+    command = [str(Path(sys.executable).with_name("voila")), CHAPTER, "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--show_tracebacks=True"]
+    with jupyter_server(command, f"http://127.0.0.1:{port}/", tmp_path_factory.mktemp("voila") / "voila.log",
+                        cwd=ROOT / "book", env=env) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 def test_a_slider_moved_in_voila_redraws_the_kernels_figure(chromium, voila):

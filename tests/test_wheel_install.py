@@ -1,14 +1,13 @@
 """Install lrlib as the chapters' first cell does on Colab (a built wheel, not the source tree)
 into a fresh virtual environment, and run a chapter there from the stored results alone."""
 
-import os
-import site
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from venv_helpers import learner_env, venv_without_lrlib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,24 +31,14 @@ def test_the_wheel_ships_the_full_profile_results(wheel):
 
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory, wheel):
-    venv = tmp_path_factory.mktemp("venv")
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    python = venv / "bin" / "python"
-    # TensorFlow and friends come from this environment's site-packages through a .pth file (a
-    # real Colab already has them); lrlib itself comes only from the wheel. A plain path in a
-    # .pth does not run the editable-install hook of the source tree.
-    site_dir = Path(subprocess.check_output([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                            text=True).strip())
-    (site_dir / "course_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    python = venv_without_lrlib(tmp_path_factory.mktemp("venv"))
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
                    check=True, timeout=300)
     return python
 
 
 def clean_env(cache):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LRLIB_") and k != "PYTHONPATH"}
-    return {**env, "LRLIB_PROFILE": "full", "LRLIB_STORED_ONLY": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
-            "XDG_CACHE_HOME": str(cache)}  # a learner's empty cache folder
+    return learner_env(cache, LRLIB_PROFILE="full", LRLIB_STORED_ONLY="1")
 
 
 def test_lrlib_is_imported_from_the_wheel(fresh_venv, tmp_path):

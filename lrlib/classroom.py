@@ -14,19 +14,16 @@ import copy
 import csv
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from . import checks, validation
+from .edition.learner import PROFILE, PROFILE_CELL
+from .edition.solutions import WHOLE, answer_cells, segments
 from .profiles import get_profile
 
-_START = re.compile(r"^```\{solution-start\}.*?^```[ \t]*$\n?", re.M | re.S)
-_END = re.compile(r"^```\{solution-end\}.*?^```[ \t]*$\n?", re.M | re.S)
-_WHOLE = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
-_CHECK_CALL = re.compile(r"checks\.(\w+)\((\w+)")
 _SCORES_MARK = "LRLIB-SCORES "
 
 
@@ -40,38 +37,26 @@ def book_chapters(book: Path | None = None) -> list[Path]:
 
 
 def student_notebook(notebook: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
-    """``notebook`` without its solutions or outputs, with an answer cell before each check."""
+    """``notebook`` without its solutions or outputs, with the learner edition's profile line
+    after the set-up cell and an answer cell before each check."""
     student = copy.deepcopy(notebook)
-    cells, inside = [], False
+    cells, inside, code_seen = [], False, 0
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            text, inside = _without_solutions(cell.source, inside)
+            pieces, inside = segments(WHOLE.sub("", cell.source), inside)
+            text = "".join(piece for kind, piece in pieces if kind == "outside")
             if text.strip():
                 cells.append(nbformat.v4.new_markdown_cell(text))
         elif not inside:
             cells.append(_cleared(cell))
-        elif (call := _CHECK_CALL.search(cell.source)) is not None:
-            check = getattr(checks, call.group(1))
-            cells.append(nbformat.v4.new_code_cell(f"# Your answer: {check.form}.\n{call.group(2)} = ..."))
-            cells.append(_cleared(cell))
+            code_seen += 1
+            if code_seen == 1:  # after the set-up cell, as in the learner edition
+                cells.append(nbformat.v4.new_code_cell(PROFILE_CELL.substitute(profile=PROFILE)))
+        else:
+            cells.extend(answer_cells(cell.source))
     student.cells = cells
     student.metadata["lrlib"] = {"chapter": chapter, "edition": "student"}
     return student
-
-
-def _without_solutions(text: str, inside: bool) -> tuple[str, bool]:
-    """The markdown outside solution blocks, and whether the text ends inside one."""
-    text = _WHOLE.sub("", text)
-    kept, position = [], 0
-    while True:
-        marker = (_END if inside else _START).search(text, position)
-        if marker is None:
-            if not inside:
-                kept.append(text[position:])
-            return "".join(kept), inside
-        if not inside:
-            kept.append(text[position:marker.start()])
-        position, inside = marker.end(), not inside
 
 
 def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:

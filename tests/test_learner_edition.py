@@ -62,6 +62,11 @@ def test_admonitions_and_exercises_become_visible_numbered_boxes(book):
                     "> **Exercise 7** (Count the runs)\n>\n> How many?")
 
 
+def test_a_whole_solution_directive_is_folded_too(book):
+    text = render("````{solution} ex-toy-one\n:class: dropdown\n\nThe secret: {glue:text}`count`.\n````", book)
+    assert text.startswith("<details>\n<summary><b>Solution to Exercise 7</b>") and "The secret: 12." in text
+
+
 def test_literalinclude_shows_the_code_with_its_decorators(book):
     assert render("```{literalinclude} code.py\n:pyobject: shown\n```", book) == \
         "```python\n@decorated\ndef shown(a):\n    return a\n```"
@@ -257,3 +262,47 @@ def test_a_learner_notebook_installs_its_pinned_lrlib_and_runs_from_the_stored_r
     where = subprocess.check_output([str(learner_venv), "-c", "import lrlib; print(lrlib.__file__)"], text=True,
                                     env=learner_env(tmp_path / "cache"), cwd=tmp_path).strip()
     assert "site-packages" in where and not where.startswith(str(ROOT))  # the wheel's lrlib
+
+
+def toy_book(tmp_path, markdown):
+    """A one-chapter book and its build, as jupyter-book leaves them, in a git checkout."""
+    root, build = tmp_path / "root", tmp_path / "_build"
+    (root / "book").mkdir(parents=True)
+    (root / "_config.yml").write_text("repository:\n  url: https://github.com/o/r\n")
+    (root / "book" / "references.bib").write_text("")
+    (root / "book" / "glossary.md").write_text("# Glossary\n")
+    chapter = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(markdown),
+                                              nbformat.v4.new_code_cell("# set-up")])
+    nbformat.write(chapter, root / "book" / "01_toy.ipynb")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+                    "--allow-empty", "-m", "toy"], check=True)
+    for page in ("01_toy", "glossary"):
+        (build / "html" / "book").mkdir(parents=True, exist_ok=True)
+        (build / "html" / "book" / f"{page}.html").write_text("<html></html>")
+    (build / "jupyter_execute" / "book").mkdir(parents=True)
+    nbformat.write(chapter, build / "jupyter_execute" / "book" / "01_toy.ipynb")
+    return root, build
+
+
+@pytest.mark.parametrize("markdown, construct", [
+    ("# Toy\n\n```{figure} x.png\n```", "{figure}"),
+    ("# Toy\n\nIt reaches {glue:text}`accuracy`.", "{glue:text}`accuracy`"),
+    ("# Toy\n\nSee {doc}`02_not_in_the_book`.", "{doc}`02_not_in_the_book`"),
+])
+def test_publish_fails_naming_the_chapter_and_writes_nothing(tmp_path, markdown, construct):
+    from lrlib.edition.publish import publish
+
+    root, build = toy_book(tmp_path, markdown)
+    with pytest.raises(myst.EditionError) as error:
+        publish(build, root)
+    assert "01_toy" in str(error.value) and construct in str(error.value)
+    assert not list((build / "html").rglob("*.ipynb")) and not (build / "html" / "lrlib").exists()
+
+
+def test_the_command_refuses_a_folder_that_is_no_book_build_in_one_line(tmp_path, capsys):
+    from lrlib.edition.__main__ import main
+
+    assert main([str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: ") and f"build={str(tmp_path)!r}" in error

@@ -140,9 +140,7 @@ class _Solution:
         self.markdown.append("\n\n".join([f"```python\n{cell.source.strip()}\n```", *outputs]))
 
     def cells(self) -> list[nbformat.NotebookNode]:
-        body = "\n\n".join(self.markdown)
-        folded = (f"<details>\n<summary><b>Solution to Exercise {self.number}</b> (click to open; try it "
-                  f"yourself first)</summary>\n\n{body}\n\n</details>")
+        folded = myst.fold(self.number, "\n\n".join(self.markdown))
         return [nbformat.v4.new_markdown_cell(folded), *self.answers]
 
 

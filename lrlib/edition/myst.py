@@ -17,7 +17,7 @@ from pathlib import Path
 ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
 DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}[ \t]*(?P<argument>.*)$", re.M)
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
-CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?!\{)")
+CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?![`~{])")  # a fence of code, not of a directive
 LABELLED = re.compile(r"(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 BOX_TITLES = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning"}
 
@@ -88,6 +88,8 @@ def _directive(name: str, argument: str, options: dict, body: str, book: Book, c
         label = _required(options, "label", name, chapter)
         title = f"**Exercise {exercise_number(book, label, chapter)}**"
         return box(f"{title} ({_inline(argument, book, chapter)})" if argument else title, render(body, book, chapter))
+    if name == "solution":  # a whole solution in one directive (the chapters use solution-start/-end)
+        return fold(exercise_number(book, argument, chapter), render(body, book, chapter))
     if name == "literalinclude":
         return f"```python\n{literal_include(book.source / argument, options, chapter)}\n```"
     raise EditionError(f"{chapter}: the directive {{{name}}} has no plain form in the learner edition")
@@ -103,6 +105,12 @@ def box(title: str, body: str) -> str:
     """A quoted box: every front end draws a Markdown quote as a framed block."""
     lines = [title, "", *body.split("\n")] if body else [title]
     return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
+def fold(number: int, body: str) -> str:
+    """A solution folded away: ``<details>`` stays closed in every front end until clicked."""
+    return (f"<details>\n<summary><b>Solution to Exercise {number}</b> (click to open; try it yourself "
+            f"first)</summary>\n\n{body}\n\n</details>")
 
 
 def exercise_number(book: Book, label: str, chapter: str) -> int:
@@ -206,7 +214,7 @@ def _python_object(text: str, name: str, path: Path, chapter: str) -> str:
 def leftover_myst(markdown: str) -> list[str]:
     """The MyST roles, directives and glue placeholders left in ``markdown`` (none, when the
     learner edition renders right); the learner edition's tests scan every notebook with it."""
-    code_free = re.sub(r"^(`{3,}|~{3,})(?!\{).*?^\1[ \t]*$", "", markdown, flags=re.M | re.S)
+    code_free = re.sub(r"^(`{3,}|~{3,})(?![`~{]).*?^\1[ \t]*$", "", markdown, flags=re.M | re.S)
     found = [f"{{{m.group(1)}}}`" for m in ROLE.finditer(code_free)]
     found += [m.group(0) for m in DIRECTIVE.finditer(code_free)]
     found += re.findall(r"^\((?:[\w-]+)\)=$", code_free, re.M)  # MyST targets

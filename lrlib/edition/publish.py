@@ -126,15 +126,17 @@ def publish(build: Path, root: Path = ROOT) -> list[Path]:
                                 f"Received: build={str(build)!r}")
     book = book_context(build, root)
     commit = source_commit(root)
-    wheels = site / "lrlib"
-    shutil.rmtree(wheels, ignore_errors=True)
-    wheel = build_wheel(wheels / commit, root)
+    wheel_name = f"lrlib-{__version__}-py3-none-any.whl"
     pin = Pin(version=__version__, commit=commit, repository=repository_url(root),
-              wheel_url=f"{book.url}lrlib/{commit}/{wheel.name}")
-    notebooks = {}
+              wheel_url=f"{book.url}lrlib/{commit}/{wheel_name}")
+    notebooks = {}  # every chapter rendered before anything is written
     for chapter in chapters(root):
         executed = nbformat.read(build / "jupyter_execute" / "book" / f"{chapter}.ipynb", as_version=4)
         notebooks[chapter] = learner_notebook(executed, chapter, book, pin)
+    wheels = site / "lrlib"
+    shutil.rmtree(wheels, ignore_errors=True)
+    if build_wheel(wheels / commit, root).name != wheel_name:
+        raise RuntimeError(f"the wheel built is not {wheel_name}, the one the notebooks install")
     written = []
     for chapter, notebook in notebooks.items():
         for target in (site / "book" / f"{chapter}.ipynb", site / "_sources" / "book" / f"{chapter}.ipynb"):

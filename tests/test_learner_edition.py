@@ -306,3 +306,19 @@ def test_the_command_refuses_a_folder_that_is_no_book_build_in_one_line(tmp_path
     assert main([str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and error.startswith("error: ") and f"build={str(tmp_path)!r}" in error
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_learner_notebook_runs_top_to_bottom(built_book, chapter, tmp_path, monkeypatch):
+    """Run all, as a learner would, with the profile line set to "full" so that the book's stored
+    results serve every run: no cell may need a name that only a folded solution defines."""
+    from nbclient import NotebookClient
+
+    learner = published(built_book, chapter)
+    learner.cells[3].source = learner.cells[3].source.replace(f'use_profile("{PROFILE}")', 'use_profile("full")')
+    monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", str(ROOT / "lrlib" / "results"))
+    NotebookClient(learner, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    checked = [cell for cell in learner.cells if cell.cell_type == "code" and cell.source.startswith("checks.")]
+    assert checked and all("no answer yet" in cell.outputs[0]["data"]["text/plain"] for cell in checked)

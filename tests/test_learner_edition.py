@@ -322,3 +322,10 @@ def test_every_learner_notebook_runs_top_to_bottom(built_book, chapter, tmp_path
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     checked = [cell for cell in learner.cells if cell.cell_type == "code" and cell.source.startswith("checks.")]
     assert checked and all("no answer yet" in cell.outputs[0]["data"]["text/plain"] for cell in checked)
+
+
+def test_a_solution_calling_a_check_lrlib_lacks_fails_naming_the_chapter_and_the_check(book):
+    executed = toy_executed()
+    executed.cells[7].source = "checks.no_such_check(answer)"
+    with pytest.raises(myst.EditionError, match="02_toy: lrlib.checks has no check 'no_such_check'"):
+        learner_notebook(executed, "02_toy", book, PIN)

@@ -106,7 +106,7 @@ def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.B
             cells.append(nbformat.v4.new_code_cell(install_cell(pin)))
             cells.append(nbformat.v4.new_code_cell(PROFILE_CELL.substitute(profile=PROFILE)))
         elif solution is not None:
-            solution.add(cell)
+            solution.add(cell, chapter)
         else:
             cells.append(_shown(cell))
     if solution is not None:
@@ -132,8 +132,11 @@ class _Solution:
         self.markdown: list[str] = []
         self.answers: list[nbformat.NotebookNode] = []
 
-    def add(self, cell: nbformat.NotebookNode) -> None:
-        self.answers.extend(answer_cells(cell.source))
+    def add(self, cell: nbformat.NotebookNode, chapter: str) -> None:
+        try:
+            self.answers.extend(answer_cells(cell.source))
+        except ValueError as error:
+            raise myst.EditionError(f"{chapter}: {error}") from None
         if {"remove-input", "remove-cell"} & set(_tags(cell)):
             return  # hidden in the book too: it only glues numbers for the text
         outputs = [text for output in _kept(cell.outputs) if (text := _output_markdown(output))]

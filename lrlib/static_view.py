@@ -106,9 +106,19 @@ def control(name: str, widget, discrete: bool = False, when: dict | None = None)
     percent = readout.endswith("%")
     if digits is None and readout[-1:] in "f%":
         digits = int(readout.strip(".f%") or 2)
-    return spec | {"type": "range", "min": widget.min, "max": widget.max, "step": widget.step, "log": log,
-                   "position": math.log10(widget.value) if log else widget.value, "percent": percent,
-                   "digits": 2 if log else digits}
+    position = math.log10(widget.value) if log else widget.value
+    low, high = _grid_through(position, widget.min, widget.max, widget.step)
+    return spec | {"type": "range", "min": low, "max": high, "step": widget.step, "log": log,
+                   "position": position, "percent": percent, "digits": 2 if log else digits}
+
+
+def _grid_through(position: float, low: float, high: float, step: float) -> tuple[float, float]:
+    """The slider's ends moved inwards (by less than a step) so that its grid passes through its
+    starting position: the browser snaps a range input to ``min + k * step``, and the book's
+    value (the article's 1.5e-6, say) must be shown, drawn, and reachable again after a move."""
+    below = math.floor((position - low) / step + 1e-9)
+    start = round(position - below * step, 12)
+    return start, round(start + math.floor((high - start) / step + 1e-9) * step, 12)
 
 
 def _readout(widget) -> str:

@@ -25,7 +25,8 @@ STYLE = """
                 background: white; color: #24292f; }
 .lrlib-static .lrlib-control { margin: 0.25em 0; }
 .lrlib-static .lrlib-control label { margin-right: 0.6em; }
-.lrlib-static input[type=range] { width: 260px; vertical-align: middle; }
+.lrlib-static input[type=range] { width: 260px; max-width: 100%; vertical-align: middle; }
+.lrlib-static select { max-width: 100%; }
 .lrlib-static output { font-family: monospace; margin-left: 0.3em; }
 .lrlib-static .lrlib-panel { margin: 0.4em 0; max-width: 720px; }
 .lrlib-static .lrlib-legend { font-size: 0.8em; }
@@ -160,9 +161,11 @@ def history_panel(results: Sequence, metrics: Sequence[str], log_scale: bool, ti
 
 def comparison_panel(results: Sequence, metric: str, log_scale: bool = True) -> dict:
     """One ``metric`` curve per run, as ``plots.plot_loss_comparison`` draws it."""
+    from .plots import run_labels
+
     return {"xlabel": "epoch", "ylabel": metric.replace("_", " "), "ylog": log_scale, "title": metric.replace("_", " "),
-            "series": [series(range(1, r.epochs_run + 1), r.history[metric], r.experiment.label(), marker=2.5)
-                       for r in results]}
+            "series": [series(range(1, r.epochs_run + 1), r.history[metric], label, marker=2.5)
+                       for r, label in zip(results, run_labels(results))]}
 
 
 def bands_panel(table, title: str) -> dict:
@@ -181,9 +184,11 @@ def bands_panel(table, title: str) -> dict:
 
 
 def rates_used_panel(results: Sequence) -> dict:
+    from .plots import run_labels
+
     return {"xlabel": "epoch", "ylabel": "learning rate used", "ylog": True, "title": "the rate each run used",
-            "series": [series(range(1, r.epochs_run + 1), r.history["learning_rate"], r.experiment.label(), marker=2.5,
-                              steps=True) for r in results]}
+            "series": [series(range(1, r.epochs_run + 1), r.history["learning_rate"], label, marker=2.5,
+                              steps=True) for r, label in zip(results, run_labels(results))]}
 
 
 def table_panel(frame) -> dict:

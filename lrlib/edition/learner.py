@@ -99,12 +99,14 @@ def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.B
                 else:
                     cells.append(nbformat.v4.new_markdown_cell(myst.render(text.strip("\n"), book, chapter)))
             continue
-        if cell.cell_type != "code" or "remove-cell" in _tags(cell):
+        if cell.cell_type != "code":
             continue
         code_seen += 1
-        if code_seen == 1:  # the set-up cell
+        if code_seen == 1:  # the set-up cell (not on the book's pages): the pinned install instead
             cells.append(nbformat.v4.new_code_cell(install_cell(pin)))
             cells.append(nbformat.v4.new_code_cell(PROFILE_CELL.substitute(profile=PROFILE)))
+        elif "remove-cell" in _tags(cell):
+            continue
         elif solution is not None:
             solution.add(cell, chapter)
         else:

@@ -199,7 +199,9 @@
   function panel(parent, spec) {
     const box = el("figure", { class: "lrlib-panel" }, parent);
     if (spec.html) { box.innerHTML = spec.html; return; }
-    const W = 640, H = 330, twin = (spec.series || []).some((s) => s.axis === "y2");
+    // As wide as the column, up to 640: text keeps its size on a phone instead of shrinking with the plot.
+    const W = Math.round(clip(box.clientWidth || 640, 300, 640)), H = 330;
+    const twin = (spec.series || []).some((s) => s.axis === "y2");
     const m = { left: 66, right: twin ? 62 : 16, top: 26, bottom: 44 };
     const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
       "aria-label": spec.title || "plot" }, box);

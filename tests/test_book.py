@@ -183,3 +183,9 @@ def test_no_table_shows_a_raw_nan_na_or_inf(built_book):
     raw = re.compile(r"<t[dh][^>]*>\s*(NaN|nan|&lt;NA&gt;|inf|-inf|None)\s*</t[dh]>")
     for page in (built_book / "book").glob("*.html"):
         assert not raw.search(page.read_text()), (page.name, raw.search(page.read_text()).group(0))
+
+
+def test_every_figure_has_alt_text_that_says_what_it_shows(built_book):
+    for page in (built_book / "book").glob("[0-9][0-9]_*.html"):
+        for alt in re.findall(r'<img\b[^>]*\balt="([^"]*)"', page.read_text()):
+            assert len(alt) > 30 and not alt.endswith((".png", ".svg")), (page.name, alt)

@@ -163,6 +163,17 @@ def test_a_chapter_and_its_panels_fit_a_phone(chromium, site, chapter):
     page.close()
 
 
+def test_clicking_the_exercise_link_in_a_solutions_title_opens_the_solution(open_page):
+    page, problems = open_page("book/08_initial_rate_still_fixed.html")
+    solution = page.locator(".solution.dropdown").first
+    body = solution.locator("p").nth(1)
+    assert not body.is_visible()
+    before = page.url
+    solution.locator(".admonition-title a").first.click()
+    body.wait_for(state="visible", timeout=5_000)
+    assert page.url == before and not problems.errors
+
+
 def test_the_site_has_a_favicon(open_page):
     page, problems = open_page("book/intro.html")
     icon = page.locator("link[rel~='icon']").first.get_attribute("href")

@@ -165,7 +165,7 @@ def _shown(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A code cell outside the solutions: its code and the book's outputs of it."""
     shown = nbformat.v4.new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
     tags = _tags(cell)
-    if {"remove-input", "hide-input"} & set(tags):  # collapsed, as in the book (JupyterLab, Notebook 7)
+    if "remove-input" in tags:  # code that only glues numbers for the text: collapsed (JupyterLab, Notebook 7)
         shown.metadata.setdefault("jupyter", {})["source_hidden"] = True
     if "remove-output" not in tags:
         shown.outputs = _kept(cell.outputs)

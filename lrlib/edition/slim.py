@@ -17,7 +17,10 @@ from ..static_view import SCRIPT_PATH
 
 WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S)
 SOURCE_MAP_COMMENT = re.compile(r"\n?(//# sourceMappingURL=\S+|/\*# sourceMappingURL=\S+? ?\*/)\s*$")
-LOCAL_FILE = re.compile(r'<(?:script|img|link)\b[^>]*?\b(?:src|href)="(?!https?:|//|#|data:)([^"?#]+)')
+# What a browser fetches to show a page: scripts, images, and stylesheets, preloads and icons
+# (not the <link>s to the previous and next pages).
+TAG = re.compile(r"<(script|img|link)\b[^>]*>")
+LOCAL_URL = re.compile(r'\b(?:src|href)="(?!https?:|//|#|data:)([^"?#]+)')
 MATHJAX_USED = ("tex-chtml.js", "output/chtml/fonts/woff-v2/")  # what tex-chtml.js loads
 
 
@@ -69,7 +72,9 @@ def weights(site: Path) -> Weight:
     total = sum(path.stat().st_size for path in site.rglob("*") if path.is_file())
     heaviest = ("", 0)
     for page in site.rglob("*.html"):
-        loaded = {(page.parent / name).resolve() for name in LOCAL_FILE.findall(page.read_text())}
+        loaded = {(page.parent / url[1]).resolve() for tag in TAG.finditer(page.read_text())
+                  if tag[1] != "link" or re.search(r'rel="[^"]*(stylesheet|preload|icon)', tag[0])
+                  if (url := LOCAL_URL.search(tag[0]))}
         size = page.stat().st_size + sum(path.stat().st_size for path in loaded if path.is_file())
         heaviest = max(heaviest, (page.relative_to(site).as_posix(), size), key=lambda item: item[1])
     return Weight(total, *heaviest)

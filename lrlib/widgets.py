@@ -316,7 +316,7 @@ class ResultBrowser(_Control):
     def _show(self):
         from .plots import plot_loss_comparison, plot_rates_used
 
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
         plot_rates_used(self.current, ax=right)
         _replace(self.output, fig, "".join(_summary(result) + "\n" for result in self.current))
@@ -582,7 +582,7 @@ class TrajectoryExplorer(_Control):
         if not paths:
             _replace(self.output, "Choose at least one optimizer.\n")
             return
-        fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_trajectories(paths, ax=left)
         plot_step_sizes(paths, ax=right)
         _replace(self.output, fig)

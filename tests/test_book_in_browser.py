@@ -139,9 +139,12 @@ LAYOUT = """() => {
     const shown = img.getBoundingClientRect().width / img.naturalWidth;
     if (img.naturalWidth > 300 && shown < 0.75) problems.push(`figure shown at ${shown.toFixed(2)} of its size`);
   });
-  article.querySelectorAll(".lrlib-static svg text").forEach((t) => {
-    const height = t.getBoundingClientRect().height;
-    if (t.textContent && height && height < 9) problems.push(`plot text ${height.toFixed(1)} px: ${t.textContent}`);
+  article.querySelectorAll(".lrlib-static svg").forEach((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    svg.querySelectorAll("text").forEach((t) => {
+      const size = Number(t.getAttribute("font-size")) * scale;
+      if (t.textContent && size < 9) problems.push(`plot text ${size.toFixed(1)} px: ${t.textContent}`);
+    });
   });
   if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways");
   return Array.from(new Set(problems));

@@ -24,7 +24,7 @@ STYLE = """
 .lrlib-static { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 0.8em; margin: 0.5em 0;
                 background: white; color: #24292f; }
 .lrlib-static .lrlib-control { margin: 0.25em 0; }
-.lrlib-static .lrlib-control label { margin-right: 0.6em; }
+.lrlib-static .lrlib-control label { margin-right: 0.6em; display: inline-block; max-width: 100%; }
 .lrlib-static input[type=range] { width: 260px; max-width: 100%; vertical-align: middle; }
 .lrlib-static select { max-width: 100%; }
 .lrlib-static output { font-family: monospace; margin-left: 0.3em; }

@@ -213,6 +213,10 @@
       .concat(axis === "y" ? (spec.hlines || []).map((h) => h.y) : []), axis === "y" ? spec.ylog : false,
     axis === "y" ? spec.ylim : spec.y2lim);
     const yr = axisRange("y"), y2r = twin ? axisRange("y2") : null;
+    const yValues = ticks(yr[0], yr[1], spec.ylog), yLabels = labels(yValues);
+    const yTicks = spec.yticks || yValues.map((t, i) => [t, yLabels[i]]);
+    // Room for the longest tick label (about 7 px a character) beside the axis's own label.
+    m.left = Math.max(m.left, 34 + 7 * Math.max(0, ...yTicks.map(([, label]) => String(label).length)));
     const X = scale(xr, [m.left, W - m.right], spec.xlog);
     const top = spec.yinvert ? H - m.bottom : m.top, bottom = spec.yinvert ? m.top : H - m.bottom;
     const Y = scale(yr, [bottom, top], spec.ylog), Y2 = twin ? scale(y2r, [H - m.bottom, m.top], false) : null;
@@ -231,8 +235,6 @@
       svgEl("line", { x1: px, x2: px, y1: m.top, y2: H - m.bottom, stroke: "#ddd" }, svg);
       text(px, H - m.bottom + 15, xLabels[i], { "text-anchor": "middle" });
     });
-    const yValues = ticks(yr[0], yr[1], spec.ylog), yLabels = labels(yValues);
-    const yTicks = spec.yticks || yValues.map((t, i) => [t, yLabels[i]]);
     yTicks.forEach(([t, label]) => {
       const py = Y(t);
       if (!inside(py, m.top, H - m.bottom)) return;

@@ -316,7 +316,7 @@ class ResultBrowser(_Control):
     def _show(self):
         from .plots import plot_loss_comparison, plot_rates_used
 
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
         plot_rates_used(self.current, ax=right)
         _replace(self.output, fig, "".join(_summary(result) + "\n" for result in self.current))
@@ -393,9 +393,7 @@ class BandExplorer(_Control):
         fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.2))
         plot_bands(table, ax=ax)
         ax.set_title(f"good band: test accuracy within {self.tolerance.value:.1%} of each optimizer's best")
-        widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
-            columns={"width": "width (decades, at least)", "width_at_most": "at most"})
-        _replace(self.output, fig, widths.round(4))
+        _replace(self.output, fig, _band_widths(table))
 
     def static_html(self) -> str:
         tolerance = static_view.control("tolerance", self.tolerance, discrete=True)
@@ -403,12 +401,19 @@ class BandExplorer(_Control):
 
         def view(i):
             table = band_width_table(self.results, tolerances[i])
-            widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
-                columns={"width": "width (decades, at least)", "width_at_most": "at most"})
             title = f"good band: test accuracy within {tolerances[i]:.1%} of each optimizer's best"
-            return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(widths.round(4))]}
+            return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(_band_widths(table))]}
 
         return static_view.render("lookup", static_view.lookup([tolerance], view), [tolerance])
+
+
+def _band_widths(table):
+    """The widths a band table shows a reader; "at most" is open where no bad rate lies above."""
+    from .report import readable
+
+    widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
+        columns={"width": "width (decades, at least)", "width_at_most": "at most"})
+    return readable(widths.round(4), infinite="open: no bad rate above")
 
 
 class RangeTestExplorer(_Control):
@@ -577,7 +582,7 @@ class TrajectoryExplorer(_Control):
         if not paths:
             _replace(self.output, "Choose at least one optimizer.\n")
             return
-        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_trajectories(paths, ax=left)
         plot_step_sizes(paths, ax=right)
         _replace(self.output, fig)

@@ -104,7 +104,7 @@ def test_leftover_myst_finds_raw_roles_and_directives_outside_code():
 def toy_executed():
     cells = [
         nbformat.v4.new_markdown_cell("# A toy chapter\n\nIt reaches {glue:text}`accuracy`."),
-        nbformat.v4.new_code_cell("# the book's own set-up cell", metadata={"tags": ["hide-input"]}),
+        nbformat.v4.new_code_cell("# the book's own set-up cell", metadata={"tags": ["remove-cell"]}),
         nbformat.v4.new_code_cell("print('hello')", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="hello\n"),
             nbformat.v4.new_output("stream", name="stderr", text="TensorFlow noise\n")]),

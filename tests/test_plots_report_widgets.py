@@ -636,3 +636,28 @@ def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target(
     assert table.loc["fixed", "epochs to 99 % (validation)"] == 2 and table.loc["fixed", "minutes to 99 %"] == 1.3
     assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy
     assert table.loc["swept", "minutes to 99 %"] == "-"
+
+
+def test_run_labels_name_the_seed_only_where_runs_share_a_label():
+    from lrlib import Experiment
+    from lrlib.plots import run_labels
+
+    class Run:
+        def __init__(self, experiment):
+            self.experiment = experiment
+
+    runs = [Run(Experiment("adam", 0.001, seed=s)) for s in (0, 1)] + [Run(Experiment("sgd", 0.1))]
+    labels = run_labels(runs)
+    assert labels[0].endswith(", seed 0") and labels[1].endswith(", seed 1") and len(set(labels)) == 3
+    assert labels[2] == runs[2].experiment.label()
+
+
+def test_readable_says_what_a_gap_or_an_infinity_means():
+    import pandas as pd
+
+    from lrlib.report import readable
+
+    frame = pd.DataFrame({"rate": [0.1, math.nan, math.inf], "count": pd.array([1, None, 3], dtype="Int64")})
+    shown = readable(frame, missing="not run", infinite="open")
+    assert list(shown["rate"]) == [0.1, "not run", "open"] and list(shown["count"]) == [1, "not run", 3]
+    assert frame["rate"].isna().sum() == 1  # the table itself is left as it was

@@ -34,6 +34,23 @@ def glue(name: str, value: Any) -> None:
     display({GLUE_PREFIX + mime: data for mime, data in bundle.items()}, raw=True, metadata=metadata)
 
 
+def readable(frame, missing: str = "—", infinite: str = "open: the grid ends first"):
+    """``frame`` (a ``pandas.DataFrame``) for a reader: each missing value as ``missing`` (say
+    what it means: "not run", "never reached") and each infinite one as ``infinite``, instead of
+    pandas' NaN, <NA> and inf."""
+    import pandas as pd
+
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        numeric = pd.api.types.is_numeric_dtype(values)
+        gaps, endless = values.isna(), (values.abs() == np.inf) if numeric else values.isna() & False
+        if gaps.any() or endless.any():
+            shown[column] = [missing if gap else infinite if end else value
+                             for value, gap, end in zip(values.astype(object), gaps, endless)]
+    return shown
+
+
 def test_images(result: Result) -> int:
     """How many test images ``result`` was scored on: its profile's test set (all 10,000 of
     MNIST's in the full profile). A difference in test accuracy times this is a count of images."""

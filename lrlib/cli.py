@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "outputs cleared, an answer cell before each check.")
     student.add_argument("out", type=Path, help="folder to write the student notebooks into")
     student.add_argument("--book", type=Path, default=None, help="folder of the chapters (default: the course's book/)")
+    student.add_argument("--force", action="store_true",
+                         help="write even into the book's own folder or over notebooks that have solutions")
 
     marking = commands.add_parser("grade", help="execute submitted notebooks and write a CSV of scores",
                                   description="Execute each notebook of a folder in a fresh kernel, read the "
@@ -127,7 +129,7 @@ def _fail(message: str, status: int = 2) -> int:
 def _student_edition(args) -> int:
     from .classroom import student_edition
 
-    written = student_edition(args.out.expanduser(), args.book)
+    written = student_edition(args.out.expanduser(), args.book, force=args.force)
     print(f"Wrote {len(written)} student notebooks to {args.out}")
     return 0
 

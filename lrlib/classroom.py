@@ -27,6 +27,8 @@ _END = re.compile(r"^```\{solution-end\}.*?^```[ \t]*$\n?", re.M | re.S)
 _WHOLE = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
 _CHECK_CALL = re.compile(r"checks\.(\w+)\((\w+)")
 _SCORES_MARK = "LRLIB-SCORES "
+# The first and last columns of the scores CSV: how ``grade`` recognises a file it wrote.
+_HEADER_START, _HEADER_END = ("notebook", "chapter", "status"), ("score", "out of")
 
 
 def book_chapters(book: Path | None = None) -> list[Path]:
@@ -189,15 +191,35 @@ def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -
         raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
     profile = get_profile(profile).name
     timeout = validation.integer("timeout", timeout, minimum=1)
+    out = Path(out)
+    check_scores_path(out)  # before grading, which may take an hour
     grades = [grade_notebook(path, timeout, profile) for path in sorted(folder.glob("*.ipynb"))]
     exercises = list(dict.fromkeys(e for g in grades for e in g.passed))
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["notebook", "chapter", "status", *exercises, "score", "out of"])
+        writer.writerow([*_HEADER_START, *exercises, *_HEADER_END])
         for g in grades:
             writer.writerow([g.notebook, g.chapter, g.status,
                              *("" if e not in g.passed else int(g.passed[e]) for e in exercises),
                              g.score, len(g.passed)])
     return grades
+
+
+def check_scores_path(out: Path) -> None:
+    """``ValueError`` unless ``out`` is a ``.csv`` path that is new or a scores CSV ``grade``
+    wrote: anything else there (a submission, a folder) would be lost."""
+    received = f"Received: out={str(out)!r}"
+    if out.suffix.lower() != ".csv":
+        raise ValueError(f"Argument `out` must be a .csv file. {received}")
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise ValueError(f"Argument `out` must be a file, but it is a folder or another kind of file. {received}")
+        try:
+            with out.open(newline="") as file:
+                header = next(csv.reader(file), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            header = []
+        if tuple(header[:3]) != _HEADER_START or tuple(header[-2:]) != _HEADER_END:
+            raise ValueError(f"Argument `out` names an existing file that is not a scores CSV written by "
+                             f"grade; it would be overwritten. Choose a new file. {received}")

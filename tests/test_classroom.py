@@ -130,3 +130,29 @@ def test_the_student_edition_refuses_to_overwrite_notebooks_with_solutions(small
     assert main(["student-edition", str(out), "--book", str(small_book), "--force"]) == 0
     # A student edition written before is replaced without --force.
     assert main(["student-edition", str(out), "--book", str(small_book)]) == 0
+
+
+# --- issue 26, item 2: the grader checks where it writes before grading, and overwrites only its own CSV --
+
+@pytest.mark.parametrize("name, why", [("subs/ana.ipynb", "must be a .csv"), ("subs/old.csv", "not a scores CSV"),
+                                       ("folder.csv", "must be a file")])
+def test_the_grader_refuses_an_output_that_is_not_its_own_csv_before_grading(tmp_path, capsys, monkeypatch,
+                                                                             name, why):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    submission(subs / "ana.ipynb", "from lrlib import checks")
+    (subs / "old.csv").write_text("student,mark\nana,3\n")
+    (tmp_path / "folder.csv").mkdir()
+    before = {path.name: path.read_bytes() for path in subs.iterdir()}
+    graded = []
+    monkeypatch.setattr(classroom, "grade_notebook", lambda *args: graded.append(args))
+    assert main(["grade", str(subs), "--out", str(tmp_path / name)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("error:") == 1 and why in error and "out=" in error
+    assert not graded and {path.name: path.read_bytes() for path in subs.iterdir()} == before
+
+
+def test_the_grader_overwrites_a_scores_csv_it_wrote(tmp_path):
+    out = tmp_path / "scores.csv"
+    out.write_text("notebook,chapter,status,ex-a,score,out of\n")
+    classroom.check_scores_path(out)  # no error

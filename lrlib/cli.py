@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .catalog import GROUPS, groups_of, scenarios
-from .data import MnistFileError
+from .data import ENV_PATH, MnistFileError, describe_data, named_path
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile, get_profile
 from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, stores, user_store
@@ -148,9 +148,13 @@ def _run_one(args, profile: str) -> int:
     experiment = Experiment(args.optimizer, args.lr, epochs=args.epochs, batch_size=args.batch_size,
                             seed=args.seed, profile=profile)
     store = ResultStore(args.results_dir.expanduser()) if args.results_dir else user_store()
-    result = run(experiment, retrain=args.retrain, store=store)
+    stored = None if args.retrain else find_stored_for_training(experiment, stores(store))
+    result = stored or run(experiment, retrain=True, store=store)  # retrain: searched just now
     print(f"{experiment.label()} ({profile} profile, {result.epochs_run} epochs): "
           f"test loss {result.test_loss:.4f} / test accuracy {result.test_accuracy:.4f} / {result.outcome}")
+    print(f"{'Stored result' if stored else 'Trained now'}, on {result.data_description}"
+          + (f"; no data file is named ({ENV_PATH} is unset), so this machine's data was not used"
+             if stored and result.on_real_mnist and named_path() is None else ""))
     return 0
 
 
@@ -245,16 +249,17 @@ def format_table(group: str, chosen, results) -> str:
 
     def ours(record):
         if record is None:  # a run that failed in a parallel reproduction
-            return "-", "not stored"
+            return "-", "not stored", "-"
         if hasattr(record, "test_accuracy"):
-            return pair(record.test_loss, record.test_accuracy), record.outcome.kind
+            return pair(record.test_loss, record.test_accuracy), record.outcome.kind, record.data_description
         suggested = ", ".join(f"{rule} {rate:.2g}" for rule, rate in record.test.suggestions().items())
-        return suggested, f"{len(record.test.rates)} steps"
+        data = describe_data(record.data_fingerprint, record.provenance.get("data_source"))
+        return suggested, f"{len(record.test.rates)} steps", data
 
     rows = [(s.name, s.experiment.label(), pair(s.article_test_loss, s.article_test_accuracy), *ours(r))
             for s, r in zip(chosen, results)]
     header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc (range test: rates)",
-              "outcome")
+              "outcome", "data")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = [f"== {group} =="] + [" | ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *rows]]
     lines.insert(2, "-+-".join("-" * w for w in widths))

@@ -38,7 +38,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from . import validation
-from .data import MNIST_FINGERPRINT
+from .data import MNIST_FINGERPRINT, describe_data
 from .experiment import Experiment
 from .range_test import RangeTestPlan, train_range_test
 from .results import Result, ResultStore
@@ -437,5 +437,6 @@ def summary(record) -> str:
     """One line on a stored record: test scores and outcome, or a range test's steps."""
     if isinstance(record, Result):
         return (f"test loss {record.test_loss:.4f} / test accuracy {record.test_accuracy:.4f} / "
-                f"{record.outcome.kind} ({record.wall_time_s:.0f} s)")
-    return f"{len(record.test.rates)} steps, {record.test.stop_reason} ({record.test.wall_time_s:.0f} s)"
+                f"{record.outcome.kind} ({record.wall_time_s:.0f} s, {record.data_description})")
+    return (f"{len(record.test.rates)} steps, {record.test.stop_reason} ({record.test.wall_time_s:.0f} s, "
+            f"{describe_data(record.data_fingerprint, record.provenance.get('data_source'))})")

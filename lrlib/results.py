@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .data import MNIST_FINGERPRINT, NUM_CLASSES
+from .data import MNIST_FINGERPRINT, NUM_CLASSES, describe_data, named_fingerprint
 from .experiment import Experiment
 
 ENV_RESULTS_DIR = "LRLIB_RESULTS_DIR"
@@ -95,6 +95,11 @@ class Result:
     @property
     def data_fingerprint(self) -> str:
         return self.provenance["data_fingerprint"]
+
+    @property
+    def data_description(self) -> str:
+        """Which data it was trained on: ``real MNIST``, the offline sample, or a fingerprint."""
+        return describe_data(self.data_fingerprint, self.provenance.get("data_source"))
 
     @property
     def on_real_mnist(self) -> bool:
@@ -356,13 +361,28 @@ def find_stored(experiment, data_fingerprint: str | None = None,
     ``None`` if no store holds a valid one.
 
     Real-MNIST results come first and need no data to be loaded: they are the book's reference,
-    and a learner offline with the sample still sees them.
+    and a learner offline with the sample still sees them. But when the user names other data
+    (``$LRLIB_MNIST_PATH``: MNIST with shuffled labels, say), only results on that data are
+    served: the real MNIST's figure would answer a question they did not ask.
     """
+    return search(experiment, servable_fingerprints(data_fingerprint), searched)
+
+
+def servable_fingerprints(data_fingerprint: str | None = None) -> list[str]:
+    """The data whose results may be served, in order (see ``find_stored``)."""
+    named = named_fingerprint()
+    if named is not None and named != MNIST_FINGERPRINT:
+        return [named]
+    return [MNIST_FINGERPRINT] + ([data_fingerprint] if data_fingerprint not in (None, MNIST_FINGERPRINT) else [])
+
+
+def search(spec, fingerprints: Iterable[str], searched: Iterable[ResultStore] | None = None):
+    """The first valid record of ``spec`` made on one of ``fingerprints`` (in order) in the
+    ``searched`` stores (default ``stores()``); ``None`` if none."""
     searched = list(searched) if searched is not None else stores()
-    fingerprints = [MNIST_FINGERPRINT] + ([data_fingerprint] if data_fingerprint not in (None, MNIST_FINGERPRINT) else [])
     for fingerprint in fingerprints:
         for store in searched:
-            result = store.load(experiment, fingerprint)
+            result = store.load(spec, fingerprint)
             if result is not None:
                 return result
     return None

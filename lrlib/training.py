@@ -21,7 +21,7 @@ from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .profiles import get_profile
 from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, \
-    stores, user_store
+    search, servable_fingerprints, stores, user_store
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 
@@ -87,7 +87,9 @@ def find_stored_for_training(spec, searched: list[ResultStore]):
     ``$LRLIB_STORED_ONLY`` forbids training: then no data is loaded); ``None`` if neither."""
     stored = find_stored(spec, searched=searched)
     if stored is None and not stored_only():  # then the data is needed anyway, to train
-        stored = find_stored(spec, profile_data(spec.profile).fingerprint, searched)
+        here = profile_data(spec.profile).fingerprint
+        if here not in servable_fingerprints():  # each file is read once: a corrupt one is reported once
+            stored = search(spec, [here], searched)
     return stored
 
 

@@ -261,3 +261,38 @@ def test_profile_data_follows_the_profile():
     quick = training.profile_data("tiny")
     assert len(quick.x_train) == lrlib.PROFILES["tiny"].n_train
     assert len(quick.x_test) == lrlib.PROFILES["tiny"].n_test
+
+
+# --- issue 26, item 3: whose data: results on the real MNIST are never served for data the user named ------
+
+def test_a_named_data_file_is_never_served_the_real_mnist_result(monkeypatch, fake_mnist_file, capsys):
+    from lrlib import cli
+    from lrlib.data import MNIST_FINGERPRINT
+    from lrlib.results import find_stored, user_store
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    real = make_result(experiment, loss=(2.0,), test_accuracy=0.9916)
+    user_store().save(real)
+    assert find_stored(experiment) == real  # the real MNIST named (make test): served
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(fake_mnist_file))  # say, MNIST with shuffled labels
+    assert find_stored(experiment) is None and find_stored(experiment, MNIST_FINGERPRINT) is None
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    out = capsys.readouterr().out
+    fingerprint = training.profile_data("tiny").fingerprint
+    assert "0.9916" not in out and f"Trained now, on data {fingerprint[:12]} (file mnist.npz)" in out
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0  # its own, stored
+    assert f"Stored result, on data {fingerprint[:12]}" in capsys.readouterr().out
+
+
+def test_a_served_result_says_it_came_from_the_real_mnist(monkeypatch, capsys):
+    from lrlib import cli
+    from lrlib.results import user_store
+    from test_results import make_result
+
+    user_store().save(make_result(Experiment("adam", 0.01, epochs=1, **TINY), loss=(2.0,)))
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    assert "Stored result, on real MNIST" in capsys.readouterr().out
+    monkeypatch.delenv("LRLIB_MNIST_PATH")  # no data named: the sample may stand in, so say so
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    assert "Stored result, on real MNIST; no data file is named" in capsys.readouterr().out

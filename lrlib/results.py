@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import manifest
 from .data import MNIST_FINGERPRINT, NUM_CLASSES, describe_data, named_fingerprint
 from .experiment import Experiment
 
@@ -150,6 +151,10 @@ class Result:
         diverged = data["diverged"]
         if not isinstance(diverged, bool):
             raise ValueError(f"field diverged must be true or false; got {diverged!r}")
+        if epochs_run < experiment.effective_epochs and not diverged and experiment.early_stopping_patience is None:
+            raise ValueError(f"field epochs_run is {epochs_run}, fewer than the experiment's "
+                             f"{experiment.effective_epochs}, yet the run neither diverged nor stopped early: "
+                             "the history was cut short")
         reason = data["divergence_reason"]
         if (diverged and not isinstance(reason, str)) or (not diverged and reason is not None):
             raise ValueError(f"field divergence_reason must be a text exactly when diverged; got {reason!r}")
@@ -261,7 +266,11 @@ class ResultStore:
             return None
         record_type = Result if isinstance(spec, Experiment) else spec.record_type()
         try:
-            record = record_type.from_dict(json.loads(path.read_text(), parse_constant=_refuse_constant))
+            data = path.read_bytes()
+            if self.checksummed:
+                manifest.verify(self.root / spec.profile, self._name_in_manifest(path, spec), data)
+            record = record_type.from_dict(json.loads(data, parse_constant=_refuse_constant,
+                                                      object_pairs_hook=_refuse_duplicate_keys))
         except Exception as error:
             return _reported(path, f"is corrupt ({type(error).__name__}: {error})")
         if record.spec != spec:
@@ -269,6 +278,14 @@ class ResultStore:
         if record.data_fingerprint != data_fingerprint:
             return _reported(path, f"was trained on other data ({record.provenance.get('data_source')})")
         return record
+
+    @property
+    def checksummed(self) -> bool:
+        """Whether this is the book's own store, whose records are checked against ``manifest``."""
+        return self.root.resolve() == PACKAGED_RESULTS.resolve()
+
+    def _name_in_manifest(self, path: Path, spec) -> str:
+        return path.relative_to(self.root / spec.profile).as_posix()
 
     def check_writable(self, profile: str) -> None:
         """Raise ``ResultsNotWritableError`` unless results of ``profile`` can be written here."""
@@ -292,24 +309,41 @@ class ResultStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(path.parent)
         text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
-        # Write a temporary file beside the target and rename it: readers see the old file or
-        # the new one, never half of one, even if this process dies mid-write. open(..., "x")
-        # honours the umask (mkstemp would make the file private, 0600).
-        tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        try:
-            with open(tmp, "x") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _write_atomically(path, text)
+        if self.checksummed:  # the record first: a save killed in between leaves it unserved, not wrong
+            folder = self.root / result.spec.profile
+            _write_atomically(folder / manifest.MANIFEST,
+                              manifest.text_with(folder, self._name_in_manifest(path, result.spec), text.encode()))
         return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside ``path`` and rename it: readers see the old file or the new
+    one, never half of one, even if this process dies mid-write. open(..., "x") honours the
+    umask (mkstemp would make the file private, 0600)."""
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "x") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON (non-finite numbers are stored as strings)")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, unless a key repeats: JSON would keep the last, hiding a hand edit."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        repeated = sorted({key for key, _ in pairs if sum(k == key for k, _ in pairs) > 1})
+        raise ValueError(f"duplicate keys {repeated} in one JSON object")
+    return record
 
 
 def _reported(path: Path, problem: str) -> None:

@@ -280,3 +280,49 @@ def test_outcome_says_how_a_run_ended_and_why(fields, kind, words):
     result = make_result(**fields)
     assert result.outcome.kind == kind and words in result.outcome.reason
     assert "outcome" not in result.to_dict()  # derived: the stored records keep their fields
+
+
+# --- issue 26, item 4: hand edits are found on read ---------------------------------------------------
+
+def test_a_history_cut_short_without_early_stop_or_divergence_is_corrupt(tmp_path):
+    store = ResultStore(tmp_path)
+    experiment = Experiment("adam", 0.01, epochs=2, profile="tiny")
+    path = store.save(make_result(experiment))
+    data = json.loads(path.read_text())
+    for values in data["history"].values():
+        values.pop()
+    data["epochs_run"] = 1
+    path.write_text(json.dumps(data))
+    with pytest.warns(CorruptResultWarning, match="cut short"):
+        assert store.load(experiment) is None
+    stopping = Experiment("adam", 0.01, epochs=2, profile="tiny", early_stopping_patience=1)
+    store.save(make_result(stopping, loss=(2.0,)))  # an early stop explains a short history
+    assert store.load(stopping).epochs_run == 1
+
+
+def test_a_duplicate_json_key_is_corrupt(tmp_path):
+    store = ResultStore(tmp_path)
+    path = store.save(make_result())
+    text = path.read_text()
+    path.write_text(text.replace('"test_accuracy": 0.7', '"test_accuracy": 0.7, "test_accuracy": 0.99'))
+    with pytest.warns(CorruptResultWarning, match="duplicate keys \\['test_accuracy'\\]"):
+        assert store.load(make_result().experiment) is None
+
+
+def test_the_books_store_checks_each_file_against_its_manifest(tmp_path, monkeypatch):
+    from lrlib import results
+
+    monkeypatch.setattr(results, "PACKAGED_RESULTS", tmp_path / "book")
+    book, own = results.book_store(), ResultStore(tmp_path / "own")
+    result = make_result()
+    for store in (book, own):
+        path = store.save(result)
+        assert store.load(result.experiment) == result
+        path.write_text(path.read_text().replace('"test_accuracy": 0.7', '"test_accuracy": 0.9'))
+    assert (tmp_path / "book" / "tiny" / "SHA256SUMS").is_file() and not list((tmp_path / "own").rglob("SHA256SUMS"))
+    assert own.load(result.experiment).test_accuracy == 0.9  # a learner's own store: their edit is theirs
+    with pytest.warns(CorruptResultWarning, match="checksum differs"):
+        assert book.load(result.experiment) is None
+    (tmp_path / "book" / "tiny" / "SHA256SUMS").write_text("")
+    with pytest.warns(CorruptResultWarning, match="no checksum"):
+        assert book.load(result.experiment) is None

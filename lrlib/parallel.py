@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -46,6 +47,7 @@ from .training import MissingResultError, profile_data, steps_per_epoch, stored_
 
 RETRIES = 1  # a failed run is tried once more; a second failure is reported and skipped
 CONNECT_TIMEOUT_S = 5.0  # Ray itself waits minutes on an address where nothing answers
+PARENT_POLL_S = 1.0  # how often a worker checks that its driver still lives
 
 
 class EngineError(RuntimeError):
@@ -130,7 +132,8 @@ def configure_tensorflow(inter_op_threads: int | None, gpu: int | None) -> None:
             tf.config.experimental.set_memory_growth(gpus[gpu], True)
 
 
-def _start_worker(inter_op_threads: int | None, gpu: int | None) -> None:
+def _start_worker(inter_op_threads: int | None, gpu: int | None, driver: int | None = None) -> None:
+    _exit_with(driver)
     # Ctrl-C is the driver's to handle: it stops the workers itself, without their tracebacks.
     # The worker was started with it blocked (_interrupts_held_back): ignore it, then let it in.
     with contextlib.suppress(ValueError):  # not the main thread
@@ -138,6 +141,21 @@ def _start_worker(inter_op_threads: int | None, gpu: int | None) -> None:
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     configure_tensorflow(inter_op_threads, gpu)
+
+
+def _exit_with(driver: int | None) -> None:
+    """End this worker as soon as ``driver``, its parent, is gone: a driver killed with SIGKILL
+    stops no one, and each orphan would hold about 1 GB for ever. A thread polls the parent's
+    PID (portable, unlike Linux's parent-death signal); ``os._exit`` does not wait for the run."""
+    if driver is None:
+        return
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lrlib-exit-with-driver", daemon=True).start()
 
 
 def _on_ray(work: Callable[[dict], dict], spec_data: dict[str, Any], inter_op_threads: int | None) -> dict[str, Any]:
@@ -206,7 +224,7 @@ class ProcessEngine:
             gpu = slot % self.gpus if self.gpus else None
             self._executors[slot] = concurrent.futures.ProcessPoolExecutor(
                 1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                initargs=(self.threads, gpu))
+                initargs=(self.threads, gpu, os.getpid()))
         with _interrupts_held_back():  # the worker is spawned here, and inherits the block
             future = self._executors[slot].submit(self.work, spec_to_dict(spec))
         self._slots[future] = slot

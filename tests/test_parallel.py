@@ -8,6 +8,7 @@ dead worker's run is retried, Ctrl-C stops the workers and keeps every finished 
 """
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from lrlib.training import train
 
 TESTS = Path(__file__).resolve().parent
 CRASH_MARKER = "LRLIB_TEST_CRASH_MARKER"
+PIDS_FOLDER = "LRLIB_TEST_PIDS"
 
 
 # --- workers that make a record without training (importable by spawned and Ray workers) ---------
@@ -62,6 +64,12 @@ def crash_first_time(spec_data):
 
 def always_raise(spec_data):
     raise ValueError(f"no luck with {parallel.spec_from_dict(spec_data).label()}")
+
+
+def report_and_sleep(spec_data):
+    """Leaves its worker's PID in the folder ``$LRLIB_TEST_PIDS``, then trains for ever."""
+    (Path(os.environ[PIDS_FOLDER]) / str(os.getpid())).touch()
+    time.sleep(600)
 
 
 class InlineEngine:
@@ -307,6 +315,52 @@ def test_ctrl_c_stops_the_workers_keeps_every_finished_run_and_a_rerun_resumes(e
     assert f"{5 - len(finished)} runs to train" in capsys.readouterr().out
     assert len(rerun.submitted) == 5 - len(finished) and len(stored_files(results)) == 5
     assert [f.stat().st_mtime_ns for f in finished] == modified
+
+
+# --- issue 26, item 5: workers end with their driver ------------------------------------------------
+
+DRIVER = f"""
+import sys, time
+sys.path.insert(0, {str(TESTS)!r})
+import test_parallel
+from lrlib import parallel
+engine = parallel.ProcessEngine(2, work=test_parallel.report_and_sleep)
+engine.submit(test_parallel.tiny(rate=0.001)), engine.submit(test_parallel.tiny(rate=0.01))
+time.sleep(600)
+"""
+
+
+def is_running(pid):
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_exit_when_their_driver_is_killed(tmp_path):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER], env={**os.environ, PIDS_FOLDER: str(pids)})
+    workers = []
+    try:
+        deadline = time.monotonic() + 300
+        while len(list(pids.iterdir())) < 2 and driver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [int(path.name) for path in pids.iterdir()]
+        assert len(workers) == 2 and all(map(is_running, workers))
+        driver.kill()  # SIGKILL: the driver cleans up nothing
+        driver.wait()
+        deadline = time.monotonic() + 10 * parallel.PARENT_POLL_S
+        while any(map(is_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(is_running, workers)), "a worker outlived its driver"
+    finally:
+        driver.kill()
+        for pid in filter(is_running, workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 AS_FROM_A_SHELL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "

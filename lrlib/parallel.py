@@ -48,6 +48,9 @@ from .training import MissingResultError, profile_data, steps_per_epoch, stored_
 RETRIES = 1  # a failed run is tried once more; a second failure is reported and skipped
 CONNECT_TIMEOUT_S = 5.0  # Ray itself waits minutes on an address where nothing answers
 PARENT_POLL_S = 1.0  # how often a worker checks that its driver still lives
+WORKER_MEMORY_GIB = 1.0  # what one worker holds: TensorFlow and one full-profile run
+# Runs in flight on a Ray cluster: whatever its size, the whole catalogue is about 200 runs.
+CLUSTER_JOB_LIMIT = (10_000, "more runs at once than the whole catalogue holds are never needed")
 
 
 class EngineError(RuntimeError):
@@ -88,12 +91,40 @@ def cost(spec: Experiment | RangeTestPlan) -> int:
     return spec.effective_epochs * steps_per_epoch(spec)
 
 
-def job_count(value: Any) -> int:
-    """``--jobs``'s value (a text or a number) as a count >= 1; the error quotes the value."""
+def job_count(value: Any, limit: tuple[int, str] | None = None) -> int:
+    """``--jobs``'s value (a text or a number) as a count >= 1 and, given ``limit`` (a count and
+    why), at most that; the error quotes the value."""
     if isinstance(value, str):
         with contextlib.suppress(ValueError):  # not an integer: validation.integer says so
             value = int(value)
-    return validation.integer("jobs", value, minimum=1)
+    jobs = validation.integer("jobs", value, minimum=1)
+    if limit is not None and jobs > limit[0]:
+        raise ValueError(f"Argument `jobs` must be <= {limit[0]}: {limit[1]}. Received: jobs={jobs!r}")
+    return jobs
+
+
+def local_job_limit() -> tuple[int, str]:
+    """The most workers this machine can hold, and why: no more than its cores (or GPUs), whose
+    time the workers share, nor than its free memory holds at ``WORKER_MEMORY_GIB`` each."""
+    cores, gpus, memory = cpu_cores(), gpu_count(), available_memory_gib()
+    limit = max(cores, gpus)
+    why = f"this machine has {cores} CPU cores" + (f" and {gpus} GPUs" if gpus else "")
+    if memory is not None:
+        limit = min(limit, int(memory // WORKER_MEMORY_GIB))
+        why += (f", and {memory:.1f} GiB of free memory for workers of about {WORKER_MEMORY_GIB:g} GiB each "
+                "(TensorFlow and one run)")
+    return max(limit, 1), why + "; more workers would only compete for them"
+
+
+def available_memory_gib() -> float | None:
+    """Memory free for new processes (Linux's MemAvailable), in GiB; ``None`` where unknown."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20  # kB
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return None
 
 
 # --- what a worker does -----------------------------------------------------------------------
@@ -197,7 +228,7 @@ class ProcessEngine:
     ``i % gpus`` when there are GPUs. Workers start when first needed and serve run after run."""
 
     def __init__(self, jobs: int, work: Callable[[dict], dict] = train_record):
-        self.jobs = job_count(jobs)
+        self.jobs = job_count(jobs, local_job_limit())
         self.work = work
         self.gpus = gpu_count()
         self.threads = max(cpu_cores() // self.jobs, 1)
@@ -298,7 +329,9 @@ class RayEngine:
 
     def __init__(self, address: str = "local", jobs: int | None = None, work: Callable[[dict], dict] = train_record):
         self.address = address
-        self.jobs = None if jobs is None else job_count(jobs)
+        if jobs is not None:  # a local Ray starts a worker per CPU it is given: the local limit
+            jobs = job_count(jobs, local_job_limit() if address == "local" else CLUSTER_JOB_LIMIT)
+        self.jobs = jobs
         self.capacity = self.jobs
         self.work = work
         self._ray = import_ray(address)

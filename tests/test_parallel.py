@@ -419,3 +419,23 @@ def test_ray_reports_a_dead_worker_and_a_failing_run_and_retries_each_once(ray_m
 def ray_work(spec_data):
     """Kills its worker once for Adam; always raises for the others."""
     return crash_first_time(spec_data) if spec_data["spec"]["optimizer"] == "adam" else always_raise(spec_data)
+
+
+# --- issue 26, item 6: --jobs is capped by the cores and the memory ----------------------------------
+
+@pytest.mark.parametrize("value", ["5", "1000", "10000000000", str(10**30)])
+def test_more_jobs_than_the_cores_and_memory_hold_are_refused_saying_why(value, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(parallel, "cpu_cores", lambda: 4)
+    monkeypatch.setattr(parallel, "available_memory_gib", lambda: 3.5)
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir",
+                     str(tmp_path / "r"), "--jobs", value]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: Argument `jobs` must be <= 3")
+    assert "4 CPU cores" in err and "3.5 GiB of free memory" in err and f"jobs={value}" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_ray_cluster_takes_many_jobs_but_not_absurdly_many():
+    assert parallel.job_count("64", parallel.CLUSTER_JOB_LIMIT) == 64
+    with pytest.raises(ValueError, match=f"jobs={10**30}"):
+        parallel.job_count(str(10**30), parallel.CLUSTER_JOB_LIMIT)

@@ -260,13 +260,19 @@ def split_sizes(experiment: Experiment) -> tuple[int, int]:
 
 
 def check_fits_data(experiment: Experiment) -> None:
-    """``ValueError`` unless the validation split leaves images both to train and to validate on."""
+    """``ValueError`` unless the validation split leaves images both to train and to validate on,
+    and one batch is no larger than the training images (a larger one would fill no batch, and
+    a huge one overflows NumPy's and TensorFlow's sizes)."""
     training_images, validation_images = split_sizes(experiment)
     if training_images < 1 or validation_images < 1:
         raise ValueError(f"Argument `validation_split` leaves {training_images} training and "
                          f"{validation_images} validation images of the {training_images + validation_images} "
                          f"in the {experiment.profile} profile; each needs at least one. "
                          f"Received: validation_split={experiment.validation_split!r}")
+    if experiment.batch_size > training_images:
+        raise ValueError(f"Argument `batch_size` must be <= {training_images}, the training images of the "
+                         f"{experiment.profile} profile after the validation split. "
+                         f"Received: batch_size={experiment.batch_size!r}")
 
 
 def steps_per_epoch(experiment: Experiment) -> int:

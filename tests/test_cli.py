@@ -128,3 +128,15 @@ def test_reproduce_writes_into_the_books_results_by_default(monkeypatch, tmp_pat
     assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr"]) == 0
     assert f"Results are stored in {tmp_path / 'book'}" in capsys.readouterr().out
     assert len(list((tmp_path / "book" / "tiny").glob("*.json"))) == 5
+
+
+# --- issue 26, item 7: a batch larger than the training images is refused, naming both -----------------
+
+@pytest.mark.parametrize("size", ["481", str(2**63), str(10**30)])
+def test_a_batch_larger_than_the_training_images_is_one_error_line(size, tmp_path, capsys):
+    assert cli.main(["run", "--lr", "0.01", "--profile", "tiny", "--batch-size", size,
+                     "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and f"batch_size={size}" in err and "<= 480, the training images" in err
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny", "--batch-size", "480",
+                     "--results-dir", str(tmp_path)]) == 0

@@ -223,6 +223,8 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray)
         raise MnistFileError(f"{where}: x_{split} must have shape (n, 28, 28); got {images.shape}")
     if images.dtype != np.uint8:
         raise MnistFileError(f"{where}: x_{split} must be uint8 pixels; got dtype {images.dtype}")
+    if len(images) == 0:  # caught here: an empty test split would fail only after training
+        raise MnistFileError(f"{where}: x_{split} holds no images; the {split} split needs at least one")
     if labels.shape != (len(images),):
         raise MnistFileError(f"{where}: y_{split} must have shape ({len(images)},); got {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):

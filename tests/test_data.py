@@ -229,3 +229,14 @@ def test_an_empty_split_is_refused_before_training(split, tmp_path, fresh_data_c
     captured = capsys.readouterr()
     assert f"x_{split} holds no images" in captured.err and len(captured.err.splitlines()) == 1
     assert "epoch" not in captured.out
+
+
+# --- issue 26, item 13: a file that is not an .npz is called so ----------------------------------------
+
+@pytest.mark.parametrize("content", [b"x_train,y_train\n1,2\n", b"", b"\x93NUMPY"])
+def test_a_file_that_is_not_an_npz_is_called_so(content, tmp_path, fresh_data_cache):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(content)
+    with pytest.raises(MnistFileError, match=r"is not an \.npz file \(a zip archive of NumPy arrays\)") as raised:
+        load_mnist(path)
+    assert "pickled" not in str(raised.value)

@@ -19,7 +19,7 @@ from .catalog import GROUPS, groups_of, scenarios
 from .data import ENV_PATH, MnistFileError, describe_data, named_path
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile, get_profile
-from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, stores, user_store
+from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, results_folder, stores, user_store
 from .parallel import EngineError, ProcessEngine, RayEngine, Task, train_all
 from .training import MissingResultError, find_stored_for_training, profile_data, run, run_many
 
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_profile(one)
     one.add_argument("--retrain", action="store_true", help="train even if a result is stored")
-    one.add_argument("--results-dir", type=Path, default=None,
+    one.add_argument("--results-dir", default=None,
                      help="where to store the result (default: $LRLIB_RESULTS_DIR, else your cache folder)")
 
     every = commands.add_parser("reproduce", help="run every experiment the book needs that is not stored yet",
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--only", choices=sorted(GROUPS), action="append",
                        help="restrict to a group of experiments (repeatable); default all groups")
     every.add_argument("--retrain", action="store_true", help="train again even what is stored")
-    every.add_argument("--results-dir", type=Path, default=None,
+    every.add_argument("--results-dir", default=None,
                        help="store the results here instead of in the book's results inside the package")
     every.add_argument("--jobs", metavar="N", default=None,
                        help="train N runs at once, longest first, each in its own worker process (sharing "
@@ -147,7 +147,8 @@ def _grade(args) -> int:
 def _run_one(args, profile: str) -> int:
     experiment = Experiment(args.optimizer, args.lr, epochs=args.epochs, batch_size=args.batch_size,
                             seed=args.seed, profile=profile)
-    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else user_store()
+    given = args.results_dir is not None  # "" too: refused, not the current folder
+    store = ResultStore(results_folder("results_dir", args.results_dir)) if given else user_store()
     stored = None if args.retrain else find_stored_for_training(experiment, stores(store))
     result = stored or run(experiment, retrain=True, store=store)  # retrain: searched just now
     print(f"{experiment.label()} ({profile} profile, {result.epochs_run} epochs): "
@@ -160,8 +161,9 @@ def _run_one(args, profile: str) -> int:
 
 def _reproduce(args, profile: str) -> int:
     engine = _engine(args)  # a bad --jobs, or Ray missing: refused before anything is read or written
-    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
-    if args.results_dir:  # groups built from stored results (range-suggested) must search this store too
+    given = args.results_dir is not None
+    store = ResultStore(results_folder("results_dir", args.results_dir)) if given else book_store()
+    if given:  # groups built from stored results (range-suggested) must search this store too
         os.environ[ENV_RESULTS_DIR] = str(store.root)
     groups = args.only or list(GROUPS)  # in the order of the book
     # A count, before training: a group built from earlier groups' results (range-suggested) may grow.

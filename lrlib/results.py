@@ -362,11 +362,26 @@ def _remove_stale_temporaries(folder: Path) -> None:
             pass
 
 
+def results_folder(name: str, text: str) -> Path:
+    """``text``, the value of argument or environment variable ``name``, as a folder: ``~`` and
+    ``$VARIABLES`` expanded. An empty text (which would mean the current folder) and a variable
+    that is not set (which would make a folder literally named ``$UNSET``) are refused."""
+    what = f"Environment variable {name}" if name.isupper() else f"Argument `{name}`"
+    if not text.strip():
+        raise ValueError(f"{what} must name a folder; an empty path would mean the current folder. "
+                         f"Received: {name}={text!r}")
+    expanded = os.path.expandvars(text)
+    if "$" in expanded:
+        raise ValueError(f"{what} names an environment variable that is not set ({expanded!r} after "
+                         f"expanding those that are). Received: {name}={text!r}")
+    return Path(expanded).expanduser()
+
+
 def user_results_dir() -> Path:
-    """``$LRLIB_RESULTS_DIR`` (``~`` expanded), else the user's cache folder for lrlib."""
+    """``$LRLIB_RESULTS_DIR`` (``~`` and variables expanded), else the user's cache folder for lrlib."""
     configured = os.environ.get(ENV_RESULTS_DIR)
     if configured:
-        return Path(os.path.expandvars(configured)).expanduser()
+        return results_folder(ENV_RESULTS_DIR, configured)
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("lrlib", appauthor=False)) / "results"
@@ -375,6 +390,18 @@ def user_results_dir() -> Path:
 def user_store() -> ResultStore:
     """Where ``run`` writes: a learner's own runs never touch the book's results."""
     return ResultStore(user_results_dir())
+
+
+def as_store(store: ResultStore | str | os.PathLike | None) -> ResultStore:
+    """``store`` as a ``ResultStore``: a store itself, a folder's path, or ``None`` for the
+    user's store; anything else is a ``TypeError`` naming it."""
+    if store is None:
+        return user_store()
+    if isinstance(store, ResultStore):
+        return store
+    if isinstance(store, (str, os.PathLike)):
+        return ResultStore(results_folder("store", os.fspath(store)))
+    raise TypeError(f"Argument `store` must be an lrlib.ResultStore or a folder's path. Received: store={store!r}")
 
 
 def book_store() -> ResultStore:

@@ -20,8 +20,8 @@ from . import __version__, model_cache, validation
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .profiles import get_profile
-from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, \
-    search, servable_fingerprints, stores, user_store
+from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, as_store, \
+    find_stored, search, servable_fingerprints, stores
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 
@@ -43,7 +43,7 @@ def stored_only() -> bool:
 
 
 def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, progress: bool = False,
-        store: ResultStore | None = None) -> Result:
+        store: ResultStore | str | os.PathLike | None = None) -> Result:
     """The result of ``experiment``: the stored one if there is one, else a fresh training run.
 
     Args:
@@ -51,8 +51,9 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
         retrain: train even if a result is stored, and store the new one.
         verbose: print one line per epoch while training.
         progress: show a ``tqdm.auto`` bar over the epochs while training.
-        store: where a new result is written and searched first; default the user's store
-            (``$LRLIB_RESULTS_DIR`` or a cache folder), never the book's own results.
+        store: where a new result is written and searched first (a ``ResultStore`` or a
+            folder's path); default the user's store (``$LRLIB_RESULTS_DIR`` or a cache folder),
+            never the book's own results.
 
     A stored result trained on the real MNIST is served first; else one trained on exactly the
     data this machine would train on. The results folder is checked before training, and a
@@ -62,7 +63,7 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
     """
     if not isinstance(experiment, Experiment):
         raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
-    store = store or user_store()
+    store = as_store(store)
     if not retrain:
         stored = find_stored_for_training(experiment, stores(store))
         if stored is not None:
@@ -94,7 +95,7 @@ def find_stored_for_training(spec, searched: list[ResultStore]):
 
 
 def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False,
-             description: str = "experiments", store: ResultStore | None = None) -> list:
+             description: str = "experiments", store: ResultStore | str | os.PathLike | None = None) -> list:
     """``run`` each experiment in turn (``run_range_test`` for a range test's plan), with a
     progress bar across the runs when any will train (served results need none, and a book
     page shows no bar)."""
@@ -102,7 +103,8 @@ def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False
 
     experiments = list(experiments)
     results = []
-    trains = retrain or any(find_stored(e, searched=stores(store or user_store())) is None for e in experiments)
+    store = as_store(store)
+    trains = retrain or any(find_stored(e, searched=stores(store)) is None for e in experiments)
     with tqdm(total=len(experiments), desc=description, unit="run", disable=not trains) as bar:
         for experiment in experiments:
             bar.set_postfix_str(experiment.label())

@@ -326,3 +326,31 @@ def test_the_books_store_checks_each_file_against_its_manifest(tmp_path, monkeyp
     (tmp_path / "book" / "tiny" / "SHA256SUMS").write_text("")
     with pytest.warns(CorruptResultWarning, match="no checksum"):
         assert book.load(result.experiment) is None
+
+
+# --- issue 26, item 17: an empty results path and unset variables are refused -------------------------
+
+@pytest.mark.parametrize("text, words", [("", "empty path"), ("  ", "empty path"),
+                                         ("$LRLIB_TEST_UNSET/x", "not set"), ("${LRLIB_TEST_UNSET}", "not set")])
+def test_an_empty_results_dir_or_an_unset_variable_is_refused(text, words, monkeypatch, tmp_path, capsys):
+    from lrlib import cli
+    from lrlib.results import user_results_dir
+
+    monkeypatch.delenv("LRLIB_TEST_UNSET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "--lr", "0.01", "--profile", "tiny", "--results-dir", text]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err and f"results_dir={text!r}" in err
+    if text.strip():
+        monkeypatch.setenv("LRLIB_RESULTS_DIR", text)
+        with pytest.raises(ValueError, match=f"Environment variable LRLIB_RESULTS_DIR.*{words}"):
+            user_results_dir()
+    assert list(tmp_path.iterdir()) == []  # nothing written here, no literal $LRLIB_TEST_UNSET folder
+
+
+def test_set_variables_in_the_results_dir_are_expanded(monkeypatch, tmp_path):
+    from lrlib.results import user_results_dir
+
+    monkeypatch.setenv("LRLIB_TEST_ROOT", str(tmp_path))
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", "$LRLIB_TEST_ROOT/results")
+    assert user_results_dir() == tmp_path / "results"

@@ -296,3 +296,20 @@ def test_a_served_result_says_it_came_from_the_real_mnist(monkeypatch, capsys):
     monkeypatch.delenv("LRLIB_MNIST_PATH")  # no data named: the sample may stand in, so say so
     assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
     assert "Stored result, on real MNIST; no data file is named" in capsys.readouterr().out
+
+
+# --- issue 26, item 9: run takes a folder's path as its store --------------------------------------
+
+def test_run_takes_a_folder_path_as_its_store_and_refuses_other_things(tmp_path, monkeypatch):
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    stored = make_result(experiment, loss=(2.0,))
+    ResultStore(tmp_path / "mine").save(stored)
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained although stored"))
+    assert run(experiment, store=str(tmp_path / "mine")) == stored
+    assert run(experiment, store=tmp_path / "mine") == stored
+    assert run_many([experiment], store=tmp_path / "mine") == [stored]
+    with pytest.raises(TypeError, match=r"Argument `store` must be an lrlib.ResultStore or a folder's path. "
+                                        r"Received: store=42"):
+        run(experiment, store=42)

@@ -46,7 +46,10 @@ from .results import Result, ResultStore
 from .training import MissingResultError, profile_data, steps_per_epoch, stored_only, train
 
 RETRIES = 1  # a failed run is tried once more; a second failure is reported and skipped
-CONNECT_TIMEOUT_S = 5.0  # Ray itself waits minutes on an address where nothing answers
+# Ray itself waits minutes on an address where nothing answers, or something other than Ray does.
+CONNECT_TIMEOUT_S = 10.0  # to connect and to hear Ray's protocol, together
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_SETTINGS = 0x04  # the type of the frame an HTTP/2 server sends first
 PARENT_POLL_S = 1.0  # how often a worker checks that its driver still lives
 WORKER_MEMORY_GIB = 1.0  # what one worker holds: TensorFlow and one full-profile run
 # Runs in flight on a Ray cluster: whatever its size, the whole catalogue is about 200 runs.
@@ -419,11 +422,36 @@ def _check_reachable(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None
     if not host or port is None:
         raise EngineError("Argument `ray` must be host:port, ray://host:port or auto, or be left out to start "
                           f"a local Ray. Received: ray={address!r}")
+    deadline = time.monotonic() + timeout_s
     try:
-        socket.create_connection((host, port), timeout=timeout_s).close()
+        connection = socket.create_connection((host, port), timeout=timeout_s)
     except OSError as error:
         raise EngineError(f"Argument `ray` must be the address of a running Ray cluster, but nothing answers at "
                           f"{host}:{port} ({type(error).__name__}: {error}). Received: ray={address!r}") from None
+    with connection:
+        answer = _first_frame(connection, deadline)
+    # Ray's head (and its client server) speak gRPC, that is HTTP/2, whose server opens with a
+    # SETTINGS frame (RFC 9113, 3.4). Anything else there (a web server, say) would keep
+    # ray.init waiting for many minutes.
+    if len(answer) < 9 or answer[3] != HTTP2_SETTINGS:
+        said = f"it sent {answer[:24]!r}" if answer else f"it sent nothing within {timeout_s:g} s"
+        raise EngineError(f"Argument `ray` must be the address of a running Ray cluster, but what answers at "
+                          f"{host}:{port} is not Ray: it does not speak gRPC ({said}). Received: ray={address!r}")
+
+
+def _first_frame(connection: socket.socket, deadline: float) -> bytes:
+    """The first 9 bytes (an HTTP/2 frame header) the server sends after the HTTP/2 preface,
+    or what came before it closed or ``deadline`` passed."""
+    answer = b""
+    with contextlib.suppress(OSError):  # a reset, or the time is up: judged by what came
+        connection.sendall(HTTP2_PREFACE)
+        while len(answer) < 9 and (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            chunk = connection.recv(9 - len(answer))
+            if not chunk:
+                break
+            answer += chunk
+    return answer
 
 
 # --- the driver -------------------------------------------------------------------------------

@@ -439,3 +439,63 @@ def test_a_ray_cluster_takes_many_jobs_but_not_absurdly_many():
     assert parallel.job_count("64", parallel.CLUSTER_JOB_LIMIT) == 64
     with pytest.raises(ValueError, match=f"jobs={10**30}"):
         parallel.job_count(str(10**30), parallel.CLUSTER_JOB_LIMIT)
+
+
+# --- issue 26, item 10: an address where something other than Ray answers fails in bounded time -------
+
+@pytest.fixture
+def web_server():
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def silent_server():
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog) and never speaks
+    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_web_server_at_the_ray_address_is_one_error_line_without_waiting(web_server, monkeypatch, tmp_path, capsys):
+    import types
+
+    hanging_ray = types.SimpleNamespace(is_initialized=lambda: False, init=lambda **options: time.sleep(600))
+    monkeypatch.setattr(parallel, "import_ray", lambda address: hanging_ray)
+    started = time.monotonic()
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir", str(tmp_path / "r"),
+                     "--ray", web_server]) == 2
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < parallel.CONNECT_TIMEOUT_S
+    assert len(err.splitlines()) == 1 and "is not Ray: it does not speak gRPC (it sent b'" in err
+    assert f"ray={web_server!r}" in err and not (tmp_path / "r").exists()
+
+
+def test_a_silent_server_at_the_ray_address_is_refused_once_its_time_is_up(silent_server):
+    started = time.monotonic()
+    with pytest.raises(parallel.EngineError, match="sent nothing within 0.5 s"):
+        parallel._check_reachable(silent_server, timeout_s=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_grpc_server_passes_the_check_as_ray_would():
+    grpc = pytest.importorskip("grpc")
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(1))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        parallel._check_reachable(f"127.0.0.1:{port}")
+        parallel._check_reachable(f"ray://127.0.0.1:{port}")
+    finally:
+        server.stop(None)

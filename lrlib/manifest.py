@@ -20,10 +20,10 @@ def checksum(data: bytes) -> str:
 
 def read(folder: Path) -> dict[str, str]:
     """The manifest of ``folder`` as ``{file: sha256}`` (empty when it has none)."""
-    try:
-        text = (folder / MANIFEST).read_text()
-    except FileNotFoundError:
+    path = folder / MANIFEST
+    if not path.is_file():  # none, or a FIFO that would block: every record then lacks its line
         return {}
+    text = path.read_text()
     sums = {}
     for line in text.splitlines():
         digest, _, name = line.partition("  ")

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import secrets
+import stat
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -262,8 +263,12 @@ class ResultStore:
         """The stored record of ``spec`` (a ``Result`` for an ``Experiment``) made on the data
         with ``data_fingerprint``; ``None`` if there is no valid one."""
         path = self.path(spec, data_fingerprint)
-        if not path.exists():
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        if not stat.S_ISREG(mode):  # reading a FIFO would wait for a writer for ever
+            return _reported(path, "is not a regular file, so it is not read")
         record_type = Result if isinstance(spec, Experiment) else spec.record_type()
         try:
             data = path.read_bytes()

@@ -354,3 +354,17 @@ def test_set_variables_in_the_results_dir_are_expanded(monkeypatch, tmp_path):
     monkeypatch.setenv("LRLIB_TEST_ROOT", str(tmp_path))
     monkeypatch.setenv("LRLIB_RESULTS_DIR", "$LRLIB_TEST_ROOT/results")
     assert user_results_dir() == tmp_path / "results"
+
+
+# --- issue 26, item 11: only regular files are read --------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_folder_named_like_a_result_is_reported_not_read(tmp_path):
+    store = ResultStore(tmp_path)
+    for make, experiment in ((os.mkfifo, Experiment("adam", 0.01, profile="tiny")),
+                             (os.mkdir, Experiment("adam", 0.02, profile="tiny"))):
+        path = store.path(experiment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make(path)
+        with pytest.warns(CorruptResultWarning, match="is not a regular file"):
+            assert store.load(experiment) is None  # at once: a FIFO would block a read for ever

@@ -71,8 +71,11 @@ def assert_one_error_line(done, *words):
 
 
 def test_a_bad_profile_in_the_environment_is_one_error_line():
-    assert_one_error_line(lrlib_cli("run", "--lr", "0.1", LRLIB_PROFILE="huge"), "profile='huge'")
-    assert_one_error_line(lrlib_cli("reproduce", "--only", "fixed-lr", LRLIB_PROFILE="huge"), "profile='huge'")
+    # issue 26, item 12: the message names the variable the user set, not an argument
+    for args in (["run", "--lr", "0.1"], ["reproduce", "--only", "fixed-lr"]):
+        done = lrlib_cli(*args, LRLIB_PROFILE="huge")
+        assert_one_error_line(done, "Environment variable LRLIB_PROFILE", "Received: LRLIB_PROFILE='huge'")
+        assert "Argument `profile`" not in done.stderr
 
 
 def test_a_missing_data_file_is_one_error_line(tmp_path):

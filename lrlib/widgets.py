@@ -30,6 +30,16 @@ def _summary(result: Result) -> str:
             + ("" if outcome.kind == "learned" else f", {outcome}"))
 
 
+def _metrics_of(results: Sequence[Result], metrics: Sequence[str]) -> tuple[str, ...]:
+    """``metrics`` as a tuple, when every one of ``results`` records each of them."""
+    held = sorted(set.intersection(*(set(result.history) for result in results)))
+    chosen = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    if not chosen or any(metric not in held for metric in chosen):
+        raise ValueError(f"Argument `metrics` must name one or more of the metrics the results record, "
+                         f"{held}. Received: metrics={metrics!r}")
+    return chosen
+
+
 class RateSlider(widgets.FloatLogSlider):
     """A log-scale slider that refuses NaN and values outside its range (ipywidgets lets NaN
     through and clamps the rest without a word)."""
@@ -111,7 +121,7 @@ class RateExplorer(_Control):
                  log_scale: bool = True):
         if not results:
             raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
-        self.metrics, self.log_scale = tuple(metrics), log_scale
+        self.metrics, self.log_scale = _metrics_of(results, metrics), log_scale
         self._by_key: dict[tuple[str, float], list[Result]] = {}
         for result in results:
             key = (result.experiment.optimizer, result.experiment.initial_rate)

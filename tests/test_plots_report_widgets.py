@@ -636,3 +636,14 @@ def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target(
     assert table.loc["fixed", "epochs to 99 % (validation)"] == 2 and table.loc["fixed", "minutes to 99 %"] == 1.3
     assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy
     assert table.loc["swept", "minutes to 99 %"] == "-"
+
+
+# --- issue 26, item 14: a metric the results do not record is refused, naming the ones they do ----------
+
+@pytest.mark.parametrize("metrics", [("bogus",), ("loss", "test_loss"), (), "bogus"])
+def test_rate_explorer_refuses_metrics_the_results_do_not_record(metrics):
+    with pytest.raises(ValueError, match=r"Argument `metrics` must name one or more of the metrics the results "
+                                         r"record, \['accuracy', 'learning_rate', 'loss', 'val_accuracy', "
+                                         r"'val_loss'\]. Received: metrics="):
+        RateExplorer([make_result()], metrics=metrics)
+    assert RateExplorer([make_result()], metrics="val_loss").metrics == ("val_loss",)

@@ -42,7 +42,7 @@ from . import validation
 from .data import MNIST_FINGERPRINT, describe_data
 from .experiment import Experiment
 from .range_test import RangeTestPlan, train_range_test
-from .results import Result, ResultStore
+from .results import Result, ResultsNotWritableError, ResultStore, not_stored
 from .training import MissingResultError, profile_data, steps_per_epoch, stored_only, train
 
 RETRIES = 1  # a failed run is tried once more; a second failure is reported and skipped
@@ -485,7 +485,13 @@ def train_all(tasks: Iterable[Task], engine, store: ResultStore, bar: tqdm | Non
                     write(f"{task.label}: failed again, not stored: {failure}")
                     failures.append(Failure(task, str(failure)))
                 else:
-                    store.save(record)
+                    try:
+                        store.save(record)
+                    except OSError as error:  # the folder became unwritable: every later run would be lost too
+                        raise ResultsNotWritableError(
+                            f"{not_stored(task.spec.label(), store, error)}. The runs in flight are stopped; every "
+                            "run finished before is stored: make the folder writable and run again to resume.") \
+                            from None
                     write(f"{task.label}: {summary(record)}")
                 if bar is not None:
                     bar.update()

@@ -237,6 +237,12 @@ class ResultsNotWritableError(PermissionError):
     """A results folder cannot be written (found before training, so no run is lost)."""
 
 
+def not_stored(label: str, store: ResultStore, error: OSError) -> str:
+    """Why a finished run is not stored, said alike by ``run`` and by ``reproduce --jobs``: the
+    run and the store, not only the temporary file the operating system names."""
+    return f"The result of {label} could not be stored in {store.root} ({type(error).__name__}: {error})"
+
+
 class ResultStore:
     """JSON results under ``root/<profile>/[data-<fingerprint>/]<key>.json``, written atomically.
 

@@ -21,7 +21,7 @@ from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .profiles import get_profile
 from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, as_store, \
-    find_stored, search, servable_fingerprints, stores
+    find_stored, not_stored, search, servable_fingerprints, stores
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 
@@ -76,8 +76,7 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
     try:
         store.save(result)
     except OSError as error:
-        warnings.warn(f"The result of {experiment.label()} could not be stored in {store.root} "
-                      f"({type(error).__name__}: {error}); it is returned unsaved. Keep it with "
+        warnings.warn(f"{not_stored(experiment.label(), store, error)}; it is returned unsaved. Keep it with "
                       "lrlib.ResultStore(folder).save(result).", ResultNotSavedWarning, stacklevel=2)
     return result
 

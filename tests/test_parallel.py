@@ -123,7 +123,7 @@ def test_runs_start_longest_first_and_each_is_stored(tmp_path):
     # 2 epochs of 2 steps, the same, 3 range-test steps, 1 epoch of 2 steps; ties in the order given
     assert engine.submitted == [specs[2], specs[3], specs[1], specs[0]]
     assert all(store.load(s) is not None for s in specs)
-    assert lines[0] == "g: adam lr=0.001: test loss 1.0000 / test accuracy 0.5000 / learned (0 s)"
+    assert lines[0] == "g: adam lr=0.001: test loss 1.0000 / test accuracy 0.5000 / learned (0 s, real MNIST)"
 
 
 def test_a_failed_run_is_reported_with_its_experiment_and_tried_once_more(tmp_path):
@@ -499,3 +499,21 @@ def test_a_grpc_server_passes_the_check_as_ray_would():
         parallel._check_reachable(f"ray://127.0.0.1:{port}")
     finally:
         server.stop(None)
+
+
+# --- issue 26, item 15: a save that fails under --jobs is explained as the serial path explains it -------
+
+def test_a_failed_save_under_jobs_names_the_run_and_the_store(monkeypatch, tmp_path, capsys):
+    def refuse(store, record):
+        raise PermissionError(1, "Operation not permitted", str(tmp_path / "r" / "tiny" / ".abc.123.tmp"))
+
+    engine = InlineEngine()
+    monkeypatch.setattr(cli, "ProcessEngine", lambda jobs: engine)
+    monkeypatch.setattr(ResultStore, "save", refuse)
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir", str(tmp_path / "r"),
+                     "--jobs", "2"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and engine.cancelled
+    assert errors[0].startswith(f"error: The result of adam lr=") and f"could not be stored in {tmp_path / 'r'} " \
+        "(PermissionError: [Errno 1] Operation not permitted" in errors[0]
+    assert "make the folder writable and run again to resume" in errors[0]

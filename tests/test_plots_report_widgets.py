@@ -647,3 +647,25 @@ def test_rate_explorer_refuses_metrics_the_results_do_not_record(metrics):
                                          r"'val_loss'\]. Received: metrics="):
         RateExplorer([make_result()], metrics=metrics)
     assert RateExplorer([make_result()], metrics="val_loss").metrics == ("val_loss",)
+
+
+# --- issue 26, item 16: plain sliders refuse NaN and out-of-range values, from code and at the start -----
+
+def test_plain_sliders_refuse_nan_and_values_outside_their_range():
+    import traitlets
+
+    explorer = DecayExplorer()
+    for slider in (explorer.step_factor, explorer.linear_final, explorer.time_rate):
+        start = slider.value
+        for bad in (math.nan, slider.max * 10 + 1, -1.0):
+            with pytest.raises(traitlets.TraitError, match="must lie in"):
+                slider.value = bad
+        assert slider.value == start
+    explorer.step_factor.value = 0.95  # the end of its range is fine, and every slider still redraws
+    explorer.initial_rate.value = 0.1
+
+
+@pytest.mark.parametrize("tie", [0.5, -0.001, math.nan])
+def test_tie_explorer_refuses_a_starting_tie_outside_its_slider(tie):
+    with pytest.raises(ValueError, match=f"Received: tie={tie!r}"):
+        TieExplorer(report.grid_table(grid_of(GRID)), tie=tie)

@@ -313,3 +313,24 @@ def test_run_takes_a_folder_path_as_its_store_and_refuses_other_things(tmp_path,
     with pytest.raises(TypeError, match=r"Argument `store` must be an lrlib.ResultStore or a folder's path. "
                                         r"Received: store=42"):
         run(experiment, store=42)
+
+
+# --- issue 26, item 18: a corrupt record is reported once per run() ------------------------------------
+
+def test_a_corrupt_record_is_warned_about_once_per_run(monkeypatch):
+    import warnings
+
+    from lrlib.results import CorruptResultWarning, user_store
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    path = user_store().path(experiment)
+    path.parent.mkdir(parents=True)
+    path.write_text("{ half a record")
+    monkeypatch.setattr(training, "train", lambda *a, **k: make_result(experiment, loss=(2.0,)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(experiment, verbose=False)
+    assert [str(w.message) for w in caught if w.category is CorruptResultWarning] == [
+        f"Stored result {path} is corrupt (JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 3 (char 2)); it will be recomputed."]

@@ -25,9 +25,11 @@ from .training import run
 
 def _summary(result: Result) -> str:
     outcome = result.outcome
+    # The book's own results are the real MNIST's; a learner's run on other data says so.
     return (f"{result.experiment.label()}, seed {result.experiment.seed}: test loss {result.test_loss:.4f}, "
             f"test accuracy {result.test_accuracy:.4f}"
-            + ("" if outcome.kind == "learned" else f", {outcome}"))
+            + ("" if outcome.kind == "learned" else f", {outcome}")
+            + ("" if result.on_real_mnist else f", on {result.data_description}"))
 
 
 def _metrics_of(results: Sequence[Result], metrics: Sequence[str]) -> tuple[str, ...]:

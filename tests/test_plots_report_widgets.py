@@ -669,3 +669,13 @@ def test_plain_sliders_refuse_nan_and_values_outside_their_range():
 def test_tie_explorer_refuses_a_starting_tie_outside_its_slider(tie):
     with pytest.raises(ValueError, match=f"Received: tie={tie!r}"):
         TieExplorer(report.grid_table(grid_of(GRID)), tie=tie)
+
+
+# --- issue 26, item 3: a displayed run on other data says which data --------------------------------
+
+def test_a_panel_says_when_a_run_came_from_other_data_than_the_real_mnist():
+    def shown(result):
+        return "".join(o.get("text", "") for o in RateExplorer([result]).output.outputs)
+
+    assert "on data abababababab (test)" in shown(make_result(data_fingerprint="ab" * 32))
+    assert " on " not in shown(make_result())  # the book's own results: the real MNIST's

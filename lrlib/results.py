@@ -247,7 +247,9 @@ class ResultStore:
     """JSON results under ``root/<profile>/[data-<fingerprint>/]<key>.json``, written atomically.
 
     A file that cannot be parsed, fails validation, belongs to another experiment or was trained
-    on other data is reported and treated as missing: it is never served.
+    on other data, or that is not a regular file, is reported and treated as missing: it is never
+    served. The book's own store also checks each file against its folder's ``SHA256SUMS``
+    (``manifest``), which its saves keep up to date.
     """
 
     def __init__(self, root: str | os.PathLike):

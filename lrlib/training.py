@@ -55,8 +55,8 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
             folder's path); default the user's store (``$LRLIB_RESULTS_DIR`` or a cache folder),
             never the book's own results.
 
-    A stored result trained on the real MNIST is served first; else one trained on exactly the
-    data this machine would train on. The results folder is checked before training, and a
+    A stored result trained on the real MNIST is served first (never when ``$LRLIB_MNIST_PATH``
+    names other data); else one trained on exactly the data this machine would train on. The results folder is checked before training, and a
     result that still cannot be saved is returned with a ``ResultNotSavedWarning``. With
     ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing result
     raises ``MissingResultError``.

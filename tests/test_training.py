@@ -125,7 +125,7 @@ def test_a_run_on_other_data_is_not_served_when_the_data_changes(monkeypatch, tm
 
     for name, seed in (("a.npz", 0), ("b.npz", 1)):
         np.savez(tmp_path / name, **fake_mnist_arrays(seed=seed))
-    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    experiment = Experiment("adam", 0.01, epochs=1, batch_size=100, **TINY)  # 160 training images in a file
     monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "a.npz"))
     on_a = run(experiment, verbose=False)
     assert on_a.data_fingerprint == training.profile_data("tiny").fingerprint and not on_a.on_real_mnist
@@ -271,17 +271,18 @@ def test_a_named_data_file_is_never_served_the_real_mnist_result(monkeypatch, fa
     from lrlib.results import find_stored, user_store
     from test_results import make_result
 
-    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    experiment = Experiment("adam", 0.01, epochs=1, batch_size=100, **TINY)
     real = make_result(experiment, loss=(2.0,), test_accuracy=0.9916)
     user_store().save(real)
     assert find_stored(experiment) == real  # the real MNIST named (make test): served
     monkeypatch.setenv("LRLIB_MNIST_PATH", str(fake_mnist_file))  # say, MNIST with shuffled labels
     assert find_stored(experiment) is None and find_stored(experiment, MNIST_FINGERPRINT) is None
-    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--batch-size", "100", "--profile", "tiny"]) == 0
     out = capsys.readouterr().out
     fingerprint = training.profile_data("tiny").fingerprint
     assert "0.9916" not in out and f"Trained now, on data {fingerprint[:12]} (file mnist.npz)" in out
-    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0  # its own, stored
+    # Its own result, stored:
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--batch-size", "100", "--profile", "tiny"]) == 0
     assert f"Stored result, on data {fingerprint[:12]}" in capsys.readouterr().out
 
 

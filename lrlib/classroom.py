@@ -25,6 +25,8 @@ from .edition.solutions import WHOLE, answer_cells, segments
 from .profiles import get_profile
 
 _SCORES_MARK = "LRLIB-SCORES "
+# The first and last columns of the scores CSV: how ``grade`` recognises a file it wrote.
+_HEADER_START, _HEADER_END = ("notebook", "chapter", "status"), ("score", "out of")
 
 
 def book_chapters(book: Path | None = None) -> list[Path]:
@@ -66,17 +68,48 @@ def _cleared(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return cell
 
 
-def student_edition(out: Path, book: Path | None = None) -> list[Path]:
-    """Write the student edition of every chapter into ``out``; return the notebooks written."""
+def student_edition(out: Path, book: Path | None = None, force: bool = False) -> list[Path]:
+    """Write the student edition of every chapter into ``out``; return the notebooks written.
+
+    Refuses (``FileExistsError``, naming what would be lost) to write into the book's own folder
+    or over a notebook that has solutions, unless ``force``: either would strip the answers of
+    the instructor's only copy."""
     out = Path(out)
+    chapters = book_chapters(book)
+    if not validation.boolean("force", force):
+        _refuse_overwriting_solutions(out, chapters)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for chapter in book_chapters(book):
+    for chapter in chapters:
         student = student_notebook(nbformat.read(chapter, as_version=4), chapter.stem)
         target = out / chapter.name
         nbformat.write(student, target)
         written.append(target)
     return written
+
+
+def _refuse_overwriting_solutions(out: Path, chapters: list[Path]) -> None:
+    if out.resolve() == chapters[0].parent.resolve():
+        raise FileExistsError(f"Argument `out` is the book's own folder: writing there would overwrite its "
+                              f"{len(chapters)} chapters with their solutions removed. Choose another folder, "
+                              f"or pass --force (force=True). Received: out={str(out)!r}")
+    at_risk = [target.name for target in (out / chapter.name for chapter in chapters)
+               if target.exists() and _has_solutions(target)]
+    if at_risk:
+        raise FileExistsError(f"Argument `out` holds {len(at_risk)} notebooks with solutions that would be "
+                              f"overwritten ({', '.join(at_risk)}). Choose another folder, or pass --force "
+                              f"(force=True). Received: out={str(out)!r}")
+
+
+def _has_solutions(path: Path) -> bool:
+    """Whether the notebook at ``path`` has solution blocks; one that cannot be read counts as
+    having them: overwriting what we cannot inspect could lose them."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:
+        return True
+    return any(_START.search(cell.source) or _WHOLE.search(cell.source)
+               for cell in notebook.cells if cell.cell_type == "markdown")
 
 
 @dataclass(frozen=True)
@@ -156,15 +189,35 @@ def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -
         raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
     profile = get_profile(profile).name
     timeout = validation.integer("timeout", timeout, minimum=1)
+    out = Path(out)
+    check_scores_path(out)  # before grading, which may take an hour
     grades = [grade_notebook(path, timeout, profile) for path in sorted(folder.glob("*.ipynb"))]
     exercises = list(dict.fromkeys(e for g in grades for e in g.passed))
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["notebook", "chapter", "status", "profile", *exercises, "score", "out of"])
+        writer.writerow([*_HEADER_START, "profile", *exercises, *_HEADER_END])
         for g in grades:
             writer.writerow([g.notebook, g.chapter, g.status, g.profile,
                              *("" if e not in g.passed else int(g.passed[e]) for e in exercises),
                              g.score, len(g.passed)])
     return grades
+
+
+def check_scores_path(out: Path) -> None:
+    """``ValueError`` unless ``out`` is a ``.csv`` path that is new or a scores CSV ``grade``
+    wrote: anything else there (a submission, a folder) would be lost."""
+    received = f"Received: out={str(out)!r}"
+    if out.suffix.lower() != ".csv":
+        raise ValueError(f"Argument `out` must be a .csv file. {received}")
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise ValueError(f"Argument `out` must be a file, but it is a folder or another kind of file. {received}")
+        try:
+            with out.open(newline="") as file:
+                header = next(csv.reader(file), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            header = []
+        if tuple(header[:3]) != _HEADER_START or tuple(header[-2:]) != _HEADER_END:
+            raise ValueError(f"Argument `out` names an existing file that is not a scores CSV written by "
+                             f"grade; it would be overwritten. Choose a new file. {received}")

@@ -661,3 +661,46 @@ def test_readable_says_what_a_gap_or_an_infinity_means():
     shown = readable(frame, missing="not run", infinite="open")
     assert list(shown["rate"]) == [0.1, "not run", "open"] and list(shown["count"]) == [1, "not run", 3]
     assert frame["rate"].isna().sum() == 1  # the table itself is left as it was
+
+
+# --- issue 26, item 14: a metric the results do not record is refused, naming the ones they do ----------
+
+@pytest.mark.parametrize("metrics", [("bogus",), ("loss", "test_loss"), (), "bogus"])
+def test_rate_explorer_refuses_metrics_the_results_do_not_record(metrics):
+    with pytest.raises(ValueError, match=r"Argument `metrics` must name one or more of the metrics the results "
+                                         r"record, \['accuracy', 'learning_rate', 'loss', 'val_accuracy', "
+                                         r"'val_loss'\]. Received: metrics="):
+        RateExplorer([make_result()], metrics=metrics)
+    assert RateExplorer([make_result()], metrics="val_loss").metrics == ("val_loss",)
+
+
+# --- issue 26, item 16: plain sliders refuse NaN and out-of-range values, from code and at the start -----
+
+def test_plain_sliders_refuse_nan_and_values_outside_their_range():
+    import traitlets
+
+    explorer = DecayExplorer()
+    for slider in (explorer.step_factor, explorer.linear_final, explorer.time_rate):
+        start = slider.value
+        for bad in (math.nan, slider.max * 10 + 1, -1.0):
+            with pytest.raises(traitlets.TraitError, match="must lie in"):
+                slider.value = bad
+        assert slider.value == start
+    explorer.step_factor.value = 0.95  # the end of its range is fine, and every slider still redraws
+    explorer.initial_rate.value = 0.1
+
+
+@pytest.mark.parametrize("tie", [0.5, -0.001, math.nan])
+def test_tie_explorer_refuses_a_starting_tie_outside_its_slider(tie):
+    with pytest.raises(ValueError, match=f"Received: tie={tie!r}"):
+        TieExplorer(report.grid_table(grid_of(GRID)), tie=tie)
+
+
+# --- issue 26, item 3: a displayed run on other data says which data --------------------------------
+
+def test_a_panel_says_when_a_run_came_from_other_data_than_the_real_mnist():
+    def shown(result):
+        return "".join(o.get("text", "") for o in RateExplorer([result]).output.outputs)
+
+    assert "on data abababababab (test)" in shown(make_result(data_fingerprint="ab" * 32))
+    assert " on " not in shown(make_result())  # the book's own results: the real MNIST's

@@ -21,7 +21,7 @@ import nbformat
 
 from . import checks, validation
 from .edition.learner import PROFILE, PROFILE_CELL
-from .edition.solutions import WHOLE, answer_cells, segments
+from .edition.solutions import START, WHOLE, answer_cells, segments
 from .profiles import get_profile
 
 _SCORES_MARK = "LRLIB-SCORES "
@@ -108,7 +108,7 @@ def _has_solutions(path: Path) -> bool:
         notebook = nbformat.read(path, as_version=4)
     except Exception:
         return True
-    return any(_START.search(cell.source) or _WHOLE.search(cell.source)
+    return any(START.search(cell.source) or WHOLE.search(cell.source)
                for cell in notebook.cells if cell.cell_type == "markdown")
 
 

@@ -67,6 +67,12 @@ def test_a_whole_solution_directive_is_folded_too(book):
     assert text.startswith("<details>\n<summary><b>Solution to Exercise 7</b>") and "The secret: 12." in text
 
 
+def test_a_dropdown_admonition_stays_folded(book):
+    text = render("````{admonition} The code of `other`\n:class: dropdown\n\n```{literalinclude} code.py\n:pyobject: other\n```\n````",
+                  book)
+    assert text == "<details>\n<summary><b>The code of <code>other</code></b></summary>\n\n```python\ndef other():\n    pass\n```\n\n</details>"
+
+
 def test_literalinclude_shows_the_code_with_its_decorators(book):
     assert render("```{literalinclude} code.py\n:pyobject: shown\n```", book) == \
         "```python\n@decorated\ndef shown(a):\n    return a\n```"

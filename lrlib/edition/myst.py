@@ -80,6 +80,10 @@ def _options(lines: list[str]) -> tuple[dict[str, str], str]:
 
 
 def _directive(name: str, argument: str, options: dict, body: str, book: Book, chapter: str) -> str:
+    if name == "admonition" and "dropdown" in options.get("class", "").split():  # folded in the book too
+        title = re.sub(r"`([^`]+)`", r"<code>\1</code>", _inline(argument, book, chapter))  # HTML: no Markdown there
+        return (f"<details>\n<summary><b>{title}</b></summary>\n\n"
+                f"{render(body, book, chapter)}\n\n</details>")
     if name == "admonition":
         return box(f"**{_inline(argument, book, chapter)}**", render(body, book, chapter))
     if name in BOX_TITLES:

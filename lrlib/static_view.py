@@ -30,9 +30,9 @@ STYLE = """
 .lrlib-static output { font-family: monospace; margin-left: 0.3em; }
 .lrlib-static .lrlib-panel { margin: 0.4em 0; max-width: 720px; }
 .lrlib-static .lrlib-legend { font-size: 0.8em; }
-.lrlib-static .lrlib-legend-item { margin-right: 1em; white-space: nowrap; }
+.lrlib-static .lrlib-legend-item { margin-right: 1em; display: inline-block; max-width: 100%; overflow-wrap: anywhere; }
 .lrlib-static .lrlib-swatch { display: inline-block; width: 1.6em; margin-right: 0.3em; vertical-align: middle; }
-.lrlib-static .lrlib-text { font-size: 0.8em; }
+.lrlib-static .lrlib-text { font-size: 0.8em; white-space: pre-wrap; overflow-wrap: anywhere; }
 .lrlib-static .lrlib-note { font-size: 0.85em; color: #57606a; margin: 0 0 0.4em 0; }
 """
 NOTE = "Static view: it redraws in your browser from the book's stored results and lrlib's formulas."

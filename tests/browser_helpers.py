@@ -191,6 +191,9 @@ SWEEP = """(view, [settings, seed]) => {
       const labels = Array.from(svg.querySelectorAll("text[text-anchor=end]")).map((t) => t.textContent);
       if (new Set(labels).size !== labels.length) problems.push(`repeated tick labels ${labels.join(",")} at ${where}`);
     });
+    output.querySelectorAll(".lrlib-legend, .lrlib-text").forEach((e) => {
+      if (e.scrollWidth > e.clientWidth + 1) problems.push(`clipped ${e.className}: ${e.textContent.slice(0, 60)} at ${where}`);
+    });
     // Each number a slider shows is the one the view draws from.
     view.querySelectorAll(".lrlib-control").forEach((row) => {
       const spec = specs[row.dataset.name], readout = row.querySelector("output");
@@ -227,6 +230,6 @@ SWEEP = """(view, [settings, seed]) => {
 def sweep_controls(view, settings: int = 50, seed: int = 0) -> list[str]:
     """Move every control of a static view to its extremes and to ``settings`` random settings;
     return what went wrong: a redraw over a second, an empty plot, a NaN path, repeated tick
-    labels, a slider showing another number than the one drawn, Infinity or NaN shown to the
-    reader."""
+    labels, a clipped legend or text, a slider showing another number than the one drawn,
+    Infinity or NaN shown to the reader."""
     return view.evaluate(SWEEP, [settings, seed])

@@ -67,6 +67,12 @@ def test_a_whole_solution_directive_is_folded_too(book):
     assert text.startswith("<details>\n<summary><b>Solution to Exercise 7</b>") and "The secret: 12." in text
 
 
+def test_a_dropdown_admonition_stays_folded(book):
+    text = render("~~~~{admonition} The code of `other`\n:class: dropdown\n\n```{literalinclude} code.py\n:pyobject: other\n```\n~~~~",
+                  book)
+    assert text == "<details>\n<summary><b>The code of <code>other</code></b></summary>\n\n```python\ndef other():\n    pass\n```\n\n</details>"
+
+
 def test_literalinclude_shows_the_code_with_its_decorators(book):
     assert render("```{literalinclude} code.py\n:pyobject: shown\n```", book) == \
         "```python\n@decorated\ndef shown(a):\n    return a\n```"
@@ -89,6 +95,7 @@ def test_code_blocks_and_math_are_left_as_they_are(book):
     ("```{exercise} No label\nText\n```", ":label:"),
     ("```{exercise} Unnumbered\n:label: ex-not-in-the-book\nText\n```", "ex-not-in-the-book"),
     ("```{literalinclude} code.py\n:pyobject: absent\n```", "absent"),
+    ("````{admonition} The `code`\n:class: dropdown\nx\n````", "backtick"),
 ])
 def test_a_construct_it_cannot_render_fails_naming_the_chapter_and_the_construct(book, text, construct):
     with pytest.raises(myst.EditionError) as error:

@@ -249,13 +249,27 @@ def test_each_control_offers_a_live_and_a_static_view(every_control):
         assert bundle["text/html"].startswith('<div class="lrlib-static"')
 
 
+@pytest.fixture
+def opened(chromium, every_control):
+    """Open the static view of one of ``every_control`` on a blank page: its page, view and problems."""
+    pages = []
+
+    def open_(index):
+        page = chromium.new_page(viewport={"width": 1100, "height": 900})
+        problems = PageProblems(page, origin="about:blank")
+        page.set_content(f"<html><body>{every_control[index].static_html()}</body></html>")
+        pages.append(page)
+        return page, page.locator(".lrlib-static[data-ready=true]"), problems
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
 @pytest.mark.parametrize("index", range(12))
-def test_every_control_of_every_static_view_redraws(chromium, every_control, index):
+def test_every_control_of_every_static_view_redraws(opened, every_control, index):
     control = every_control[index]
-    page = chromium.new_page(viewport={"width": 1100, "height": 900})
-    problems = PageProblems(page, origin="about:blank")
-    page.set_content(f"<html><body>{control.static_html()}</body></html>")
-    view = page.locator(".lrlib-static[data-ready=true]")
+    page, view, problems = opened(index)
     assert view.count() == 1
     changed = move_each_control(view)
     if type(control).__name__ != "TrainPanel":  # a notice with no control: training needs a kernel
@@ -266,19 +280,13 @@ def test_every_control_of_every_static_view_redraws(chromium, every_control, ind
         assert set(changed) == expected  # every control was moved, those shown only for some choices too
     assert view.locator("svg, table, pre").count() >= 1 or "kernel" in view.inner_text()
     assert not problems.errors and not problems.outside
-    page.close()
 
 
 @pytest.mark.parametrize("index", range(12))
-def test_every_static_view_draws_right_at_its_extremes_and_at_random_settings(chromium, every_control, index):
-    control = every_control[index]
-    page = chromium.new_page(viewport={"width": 1100, "height": 900})
-    problems = PageProblems(page, origin="about:blank")
-    page.set_content(f"<html><body>{control.static_html()}</body></html>")
-    view = page.locator(".lrlib-static[data-ready=true]")
+def test_every_static_view_draws_right_at_its_extremes_and_at_random_settings(opened, index):
+    _, view, problems = opened(index)
     assert sweep_controls(view, settings=50, seed=index) == []
     assert not problems.errors, problems.errors[:5]
-    page.close()
 
 
 def test_render_refuses_a_view_the_script_does_not_draw():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
-DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}[ \t]*(?P<argument>.*)$", re.M)
+DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|~{3,}|:{3,})\{(?P<name>[\w:.-]+)\}[ \t]*(?P<argument>.*)$", re.M)
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 CODE_FENCE = re.compile(r"^(`{3,}|~{3,})(?![`~{])")  # a fence of code, not of a directive
 LABELLED = re.compile(r"(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
@@ -57,6 +57,8 @@ def render(text: str, book: Book, chapter: str) -> str:
             out.append(_inline(line, book, chapter))
             index += 1
             continue
+        if directive["fence"].startswith("`") and "`" in directive["argument"]:  # CommonMark: then no fence at all
+            raise EditionError(f"{chapter}: {line.strip()!r} is no directive: a backtick fence's title has a backtick")
         end = _closing(lines, index, directive["fence"])
         options, body = _options(lines[index + 1:end])
         out.append(_directive(directive["name"], directive["argument"].strip(), options, body, book, chapter))
@@ -80,6 +82,10 @@ def _options(lines: list[str]) -> tuple[dict[str, str], str]:
 
 
 def _directive(name: str, argument: str, options: dict, body: str, book: Book, chapter: str) -> str:
+    if name == "admonition" and "dropdown" in options.get("class", "").split():  # folded in the book too
+        title = re.sub(r"`([^`]+)`", r"<code>\1</code>", _inline(argument, book, chapter))  # HTML: no Markdown there
+        return (f"<details>\n<summary><b>{title}</b></summary>\n\n"
+                f"{render(body, book, chapter)}\n\n</details>")
     if name == "admonition":
         return box(f"**{_inline(argument, book, chapter)}**", render(body, book, chapter))
     if name in BOX_TITLES:

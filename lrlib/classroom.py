@@ -1,30 +1,19 @@
-"""For instructors: the student edition of the chapters, and grading of submitted notebooks.
+"""For instructors: the student edition of the chapters (grading is ``lrlib.grading``).
 
 ``student_edition`` writes each chapter without its solutions (the prose and code inside
 ``solution`` blocks), with outputs cleared, and with an answer cell in front of each check, so
-a student fills in the answer and runs the check. ``grade`` executes a folder of submitted
-notebooks, reads each exercise's latest check verdict and the profile the notebook ran in, and
-writes one CSV row per notebook: a notebook that cannot be read, raises or runs past its time
-still gets its row.
+a student fills in the answer and runs the check.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import json
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from . import checks, validation
 from .edition.learner import PROFILE, PROFILE_CELL
 from .edition.solutions import WHOLE, answer_cells, segments
-from .profiles import get_profile
-
-_SCORES_MARK = "LRLIB-SCORES "
 
 
 def book_chapters(book: Path | None = None) -> list[Path]:
@@ -77,94 +66,3 @@ def student_edition(out: Path, book: Path | None = None) -> list[Path]:
         nbformat.write(student, target)
         written.append(target)
     return written
-
-
-@dataclass(frozen=True)
-class Grade:
-    """One submission's row: which exercises pass, and how the run went."""
-
-    notebook: str
-    chapter: str
-    status: str  # "ok", "errors in N cells", "timed out in N cells", "unreadable: ...", "failed: ...",
-    # and "ran in profile 'full', not 'quick'" when the notebook switched profile itself
-    passed: dict[str, bool]
-    profile: str = ""  # the profile the checks ran in, as the notebook reported it ("" when it never got there)
-
-    @property
-    def score(self) -> int:
-        return sum(self.passed.values())
-
-
-def grade_notebook(path: Path, timeout: int = 600, profile: str = "quick") -> Grade:
-    """Execute one submission in a fresh kernel (in ``profile``) and read its checks' verdicts.
-
-    The kernel starts in ``profile`` ($LRLIB_PROFILE), but a notebook may call
-    ``lrlib.use_profile`` itself, and its checks then expect that profile's answers: the row keeps
-    the profile the notebook ended in, and its status says when that is not ``profile``."""
-    from nbclient import NotebookClient
-
-    path = Path(path)
-    try:
-        notebook = nbformat.read(path, as_version=4)
-    except Exception as error:  # a broken file is a row, not a crash
-        return Grade(path.name, path.stem, f"unreadable: {type(error).__name__}", {})
-    chapter = notebook.metadata.get("lrlib", {}).get("chapter", path.stem)
-    exercises = {check.exercise: False for check in checks.checks_of(chapter)}
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        f"import json as _json\nfrom lrlib import checks as _checks, default_profile as _profile\n"
-        f"print({_SCORES_MARK!r} + _json.dumps({{'profile': _profile(), 'scores': _checks.scores()}}))"))
-    failures = {"error": 0, "timeout": 0}
-
-    def count(cell, cell_index, execute_reply):
-        if execute_reply["content"].get("status") == "error":
-            failures["timeout" if execute_reply["content"].get("ename") == "Timeout" else "error"] += 1
-
-    client = NotebookClient(notebook, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
-                            error_on_timeout={"ename": "Timeout", "evalue": f"a cell ran past {timeout} s",
-                                              "traceback": []},
-                            kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_executed=count)
-    try:
-        client.execute(env={**os.environ, "LRLIB_PROFILE": profile})
-    except Exception as error:  # a dead kernel, say: the row says so
-        return Grade(path.name, chapter, f"failed: {type(error).__name__}: {error}".splitlines()[0], exercises)
-    reported = _reported(notebook.cells[-1])
-    exercises.update(reported.get("scores", {}))
-    ran_in = reported.get("profile", "")
-    status = "; ".join([*([f"timed out in {failures['timeout']} cells"] if failures["timeout"] else []),
-                        *([f"errors in {failures['error']} cells"] if failures["error"] else []),
-                        *([f"ran in profile {ran_in!r}, not {profile!r}"] if ran_in and ran_in != profile else [])])
-    return Grade(path.name, chapter, status or "ok", exercises, ran_in)
-
-
-def _reported(cell) -> dict:
-    """What the grader's last cell printed: the profile the notebook ended in and its verdicts."""
-    for output in cell.get("outputs", []):
-        for line in output.get("text", "").splitlines():
-            if line.startswith(_SCORES_MARK):
-                return json.loads(line[len(_SCORES_MARK):])
-    return {}
-
-
-def grade(folder: Path, out: Path, timeout: int = 600, profile: str = "quick") -> list[Grade]:
-    """Grade every notebook in ``folder`` and write ``out``, a CSV with one row per notebook:
-    its name, chapter, status, the profile it ran in, 1 or 0 per exercise (its latest check) and the
-    score. Each cell may run ``timeout`` seconds; the notebooks start in ``profile`` (quick: minutes
-    on a laptop), and a row whose notebook switched to another says so in its status."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
-    profile = get_profile(profile).name
-    timeout = validation.integer("timeout", timeout, minimum=1)
-    grades = [grade_notebook(path, timeout, profile) for path in sorted(folder.glob("*.ipynb"))]
-    exercises = list(dict.fromkeys(e for g in grades for e in g.passed))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["notebook", "chapter", "status", "profile", *exercises, "score", "out of"])
-        for g in grades:
-            writer.writerow([g.notebook, g.chapter, g.status, g.profile,
-                             *("" if e not in g.passed else int(g.passed[e]) for e in exercises),
-                             g.score, len(g.passed)])
-    return grades

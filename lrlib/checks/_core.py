@@ -18,6 +18,7 @@ import numpy as np
 _CHECKS: dict[str, "Check"] = {}
 _tries: Counter = Counter()
 _latest: dict[str, bool] = {}
+_answers: dict[str, Any] = {}  # the latest answer given to each check: what the grader extracts
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,9 @@ class Check:
         return self.exercise.removeprefix("ex-").replace("-", "_")
 
     def __call__(self, answer: Any) -> Feedback:
-        expected = self.expected()
+        _answers[self.exercise] = answer
         prepared = self._prepare(answer)
-        problem = _form_problem(prepared, expected, self.form)
-        difference = None if problem else _first_difference(prepared, expected, self.rtol, self.atol)
+        problem, difference = self.compare(prepared)
         if problem is None and difference is None:
             _tries.pop(self.exercise, None)
             _latest[self.exercise] = True
@@ -75,6 +75,13 @@ class Check:
         _latest[self.exercise] = False
         hint = problem or self._hint(prepared, difference)
         return Feedback(self.exercise, False, f"Not yet ({self.exercise}, try {_tries[self.exercise]}): {hint}")
+
+    def compare(self, prepared: Any, expected: Any = None) -> tuple[str | None, "_Difference | None"]:
+        """Why a prepared answer has the wrong form, or how it differs from ``expected`` (computed
+        when None); both None when it is right. Counts no try: the grader judges with it."""
+        expected = self.expected() if expected is None else expected
+        problem = _form_problem(prepared, expected, self.form)
+        return problem, None if problem else _first_difference(prepared, expected, self.rtol, self.atol)
 
     def _prepare(self, answer: Any) -> Any:
         try:
@@ -126,10 +133,16 @@ def scores() -> dict[str, bool]:
     return dict(_latest)
 
 
+def answers() -> dict[str, Any]:
+    """The latest answer given to each exercise's check in this session, as given."""
+    return dict(_answers)
+
+
 def reset() -> None:
-    """Forget every try and verdict (a fresh session)."""
+    """Forget every try, verdict and answer (a fresh session)."""
     _tries.clear()
     _latest.clear()
+    _answers.clear()
 
 
 def _is_number(value: Any) -> bool:

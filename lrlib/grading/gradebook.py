@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 
 from .grader import Grade, Grader, student_of
+from .sandbox import landlock_abi
 
 COLUMNS = ["student", "score", "out of", "status", "seconds", "first error", "profile", "chapter", "notebook",
            "executed notebook"]
@@ -74,4 +75,7 @@ def summary(grades: list[Grade], exercises: list[str]) -> str:
     lines.append(f"Not clean ({len(failed)}):" if failed else "Every notebook ran cleanly.")
     lines += [f"  {g.student} ({g.notebook}): {g.status}" + (f"; first error {g.first_error}" if g.first_error else "")
               for g in failed]
+    if not landlock_abi():
+        lines.append("Landlock is missing on this machine: a notebook could write wherever you can. "
+                     "For marks that count, grade in the container (see the instructors' page).")
     return "\n".join(lines)

@@ -212,8 +212,6 @@ def _status(reading: dict, killed: bool, limit: int, log: str, profile: str) -> 
         parts.append(f"errors in {reading['errors']} cells")
     if reading["profile"] and reading["profile"] != profile:
         parts.append(f"ran in profile {reading['profile']!r}, graded in {profile!r}")
-    if ran and not ran.get("confined", False):
-        parts.append("not confined (no Landlock here)")
     return "; ".join(parts) or "ok"
 
 

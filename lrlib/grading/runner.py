@@ -21,8 +21,14 @@ import nbformat
 from . import sandbox as fence
 
 REPORT_MARK = "LRLIB-ANSWERS "
-REPORT_CELL = ("from lrlib.grading.answers import report as _lrlib_report\n"
-               f"print({REPORT_MARK!r} + _lrlib_report())")
+# A notebook that never imported the checks gave no answers: it is not made to import TensorFlow now.
+REPORT_CELL = f"""\
+import json as _json, os as _os, sys as _sys
+if "lrlib.checks._core" in _sys.modules:
+    from lrlib.grading.answers import report as _lrlib_report
+    print({REPORT_MARK!r} + _lrlib_report())
+else:
+    print({REPORT_MARK!r} + _json.dumps({{"profile": _os.environ.get("LRLIB_PROFILE", ""), "answers": {{}}}}))"""
 
 
 def reserve(limit: float) -> float:
@@ -68,7 +74,7 @@ def _execute(notebook, box, spec: dict, started: float, control_fd: int, execute
             client.execute_cell(notebook.cells[index], index)
             ran["cells run"] = index + 1
             nbformat.write(notebook, executed)  # what a kill at the limit leaves for the teacher
-        client.timeout = max(1, int(reserve(limit) / 2))
+        client.timeout = max(1, int(reserve(limit)) - 3)
         client.execute_cell(notebook.cells[-1], cells)
     return ran
 

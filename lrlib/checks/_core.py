@@ -65,16 +65,21 @@ class Check:
 
     def __call__(self, answer: Any) -> Feedback:
         _answers[self.exercise] = answer
+        _latest[self.exercise] = False
+        if answer is None or answer is Ellipsis:
+            return Feedback(self.exercise, False, f"Not yet ({self.exercise}): no answer yet; the answer should be "
+                                                  f"{self.form}.")
         prepared = self._prepare(answer)
         problem, difference = self.compare(prepared)
         if problem is None and difference is None:
             _tries.pop(self.exercise, None)
             _latest[self.exercise] = True
             return Feedback(self.exercise, True, f"Right! ({self.exercise})")
+        if problem:  # the form is taught at once, and uses up no hint about the value
+            return Feedback(self.exercise, False, f"Not yet ({self.exercise}): {problem}")
         _tries[self.exercise] += 1
-        _latest[self.exercise] = False
-        hint = problem or self._hint(prepared, difference)
-        return Feedback(self.exercise, False, f"Not yet ({self.exercise}, try {_tries[self.exercise]}): {hint}")
+        return Feedback(self.exercise, False,
+                        f"Not yet ({self.exercise}, try {_tries[self.exercise]}): {self._hint(prepared, difference)}")
 
     def compare(self, prepared: Any, expected: Any = None) -> tuple[str | None, "_Difference | None"]:
         """Why a prepared answer has the wrong form, or how it differs from ``expected`` (computed
@@ -90,15 +95,17 @@ class Check:
             return _Unusable(f"{type(error).__name__}: {error}")
 
     def _hint(self, prepared: Any, difference: "_Difference") -> str:
+        """Never the answer, never which way it lies (a single number could be bisected to): how
+        much is wrong, then which value, then the idea to revisit (at once for a single number)."""
         for mistake in self.mistakes:
             if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None:
                 return mistake.hint
         tries = _tries[self.exercise]
         if tries == 1:
             return f"the form is right ({self.form}), but {difference.count}. Look again, then check again."
-        if tries == 2:
+        if tries == 2 and not difference.single:
             return f"{difference.first}."
-        return f"{difference.first}. The idea: {self.idea}"
+        return f"{difference.first}. Revisit the idea: {self.idea}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,8 @@ class _Unusable:
 @dataclass(frozen=True)
 class _Difference:
     count: str  # how much is wrong, without saying where
-    first: str  # the first wrong value, without giving the right one away
+    first: str  # the first wrong value, without giving the right one away or the side it lies on
+    single: bool = False  # the answer is one value: naming it wrong says no more than "off"
 
 
 def register(*checks: Check) -> None:
@@ -200,7 +208,7 @@ def _first_difference(answer: Any, expected: Any, rtol: float, atol: float) -> _
     if isinstance(expected, str):
         if answer.strip().lower() == expected.lower():
             return None
-        return _Difference("the answer is not the right one", f"it is not {answer!r}")
+        return _Difference("the answer is not the right one", f"it is not {answer!r}", single=True)
     if isinstance(expected, dict):
         for key in expected:
             difference = _first_difference(answer[key], expected[key], rtol, atol)
@@ -220,7 +228,6 @@ def _first_difference(answer: Any, expected: Any, rtol: float, atol: float) -> _
     if wrong.size == 0:
         return None
     where = int(wrong[0])
-    side = "too large" if given[where] > values[where] else "too small"
     if values.size == 1:
-        return _Difference("the value is off", f"{given[where]:.6g} is {side}")
-    return _Difference(f"{wrong.size} of {values.size} values are off", f"entry {where}, {given[where]:.6g}, is {side}")
+        return _Difference("the value is off", f"{given[where]:.6g} is not it", single=True)
+    return _Difference(f"{wrong.size} of {values.size} values are off", f"entry {where}, {given[where]:.6g}, is not right")

@@ -38,7 +38,7 @@ class Grade:
     student: str
     notebook: str
     chapter: str
-    status: str  # "ok", "errors in N cells", "stopped at the limit ...", "killed at the limit ...", ...
+    status: str  # "ok", "errors in N cells", "stopped at the notebook limit ...", "killed at ...", ...
     passed: dict[str, bool]  # every exercise of the chapter, in the book's order
     profile: str = ""  # the profile the notebook ended in, as it reported it ("" when it never did)
     seconds: float = 0.0
@@ -206,8 +206,8 @@ def _status(reading: dict, killed: bool, limit: int, log: str, profile: str) -> 
     elif not ran:
         lines = [line for line in log.splitlines() if line.strip()]
         parts.append(f"failed: {lines[-1][:200] if lines else 'the runner stopped without a word'}")
-    elif ran.get("stopped at cell") is not None:
-        parts.append(f"stopped at cell {ran['stopped at cell']} of the notebook limit ({limit} s)")
+    elif ran.get("stopped"):
+        parts.append(f"stopped at the notebook limit ({limit} s) after {ran.get('cells run')} of {ran.get('cells')} cells")
     if reading["errors"]:
         parts.append(f"errors in {reading['errors']} cells")
     if reading["profile"] and reading["profile"] != profile:

@@ -59,8 +59,8 @@ def _execute(notebook, box, spec: dict, started: float, control_fd: int, execute
                             error_on_timeout={"ename": "Timeout", "evalue": "the notebook reached its time limit",
                                               "traceback": []},
                             kernel_name="python3", resources={"metadata": {"path": str(box.work)}})
-    ran = {"cells run": 0, "stopped at cell": None}
     cells = len(notebook.cells)
+    ran = {"cells": cells, "cells run": 0, "stopped": False}
     notebook.cells.append(nbformat.v4.new_code_cell(REPORT_CELL))
     with client.setup_kernel(env=box.environment(spec["profile"]), cwd=str(box.work)):
         os.write(control_fd, f"{client.km.provisioner.pgid}\n".encode())
@@ -68,12 +68,12 @@ def _execute(notebook, box, spec: dict, started: float, control_fd: int, execute
         for index in range(cells):
             left = stop_cells_at - time.monotonic()
             if left < 1:
-                ran["stopped at cell"] = index
                 break
             client.timeout = int(left)
             client.execute_cell(notebook.cells[index], index)
             ran["cells run"] = index + 1
             nbformat.write(notebook, executed)  # what a kill at the limit leaves for the teacher
+        ran["stopped"] = ran["cells run"] < cells or time.monotonic() >= stop_cells_at
         client.timeout = max(1, int(reserve(limit)) - 3)
         client.execute_cell(notebook.cells[-1], cells)
     return ran

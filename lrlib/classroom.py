@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .edition.learner import PROFILE, PROFILE_CELL
-from .edition.solutions import WHOLE, answer_cells, segments
+from .edition.solutions import without_solutions
 
 
 def book_chapters(book: Path | None = None) -> list[Path]:
@@ -29,20 +29,13 @@ def student_notebook(notebook: nbformat.NotebookNode, chapter: str) -> nbformat.
     """``notebook`` without its solutions or outputs, with the learner edition's profile line
     after the set-up cell and an answer cell before each check."""
     student = copy.deepcopy(notebook)
-    cells, inside, code_seen = [], False, 0
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            pieces, inside = segments(WHOLE.sub("", cell.source), inside)
-            text = "".join(piece for kind, piece in pieces if kind == "outside")
-            if text.strip():
-                cells.append(nbformat.v4.new_markdown_cell(text))
-        elif not inside:
-            cells.append(_cleared(cell))
+    cells, code_seen = [], 0
+    for cell in without_solutions(notebook.cells):
+        cells.append(_cleared(cell))
+        if cell.cell_type == "code":
             code_seen += 1
             if code_seen == 1:  # after the set-up cell, as in the learner edition
                 cells.append(nbformat.v4.new_code_cell(PROFILE_CELL.substitute(profile=PROFILE)))
-        else:
-            cells.extend(answer_cells(cell.source))
     student.cells = cells
     student.metadata["lrlib"] = {"chapter": chapter, "edition": "student"}
     return student

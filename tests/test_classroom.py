@@ -8,13 +8,7 @@ import pytest
 
 from lrlib import classroom
 from lrlib.cli import main
-
-SOLUTION = re.compile(r"```\{solution-start\}.*?```\{solution-end\}", re.S)
-CHECK_LINE = re.compile(r"^checks\.\w+\(\w+\)$")
-
-
-def text_of(notebook):
-    return "\n".join(cell.source for cell in notebook.cells)
+from solution_helpers import CHECK_LINE, secret_lines, text_of
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +20,7 @@ def edition(tmp_path_factory):
 @pytest.mark.parametrize("chapter", classroom.book_chapters(), ids=lambda p: p.name)
 def test_no_solution_text_leaks_into_the_student_edition(edition, chapter):
     teacher = text_of(nbformat.read(chapter, as_version=4))
-    outside = SOLUTION.sub("", teacher)
-    solution_lines = {line.strip() for block in SOLUTION.findall(teacher) for line in block.splitlines()}
-    secret = {line for line in solution_lines
-              if len(line) > 25 and line not in outside and not CHECK_LINE.match(line)}
+    secret = secret_lines(chapter)
     student = text_of(edition[chapter.name])
     assert not [line for line in secret if line in student]
     assert "solution-start" not in student and "solution-end" not in student

@@ -77,12 +77,15 @@ class Grader:
     def expected_answers(self) -> None:
         """Compute each exercise's answer once, here, before any submission runs."""
         saved = os.environ.get("LRLIB_PROFILE")
-        os.environ["LRLIB_PROFILE"] = self.profile
+        os.environ["LRLIB_PROFILE"] = self.profile  # the checks read their profile from here
         try:
             for check in checks.checks_of(self.chapter):
                 self._expected[check.exercise] = check.expected()
         finally:
-            os.environ.pop("LRLIB_PROFILE") if saved is None else os.environ.update(LRLIB_PROFILE=saved)
+            if saved is None:
+                del os.environ["LRLIB_PROFILE"]
+            else:
+                os.environ["LRLIB_PROFILE"] = saved
 
     def judge(self, given: dict) -> dict[str, bool]:
         """Each exercise of the chapter: is the answer the notebook gave right? (Others are ignored.)"""
@@ -134,7 +137,7 @@ class Grader:
         read_end, write_end = os.pipe()
         spec = {"root": str(box.root), "notebook": name, "profile": self.profile, "limit": self.limit,
                 "memory_gb": self.memory_gb, "confine": self.confine, "control_fd": write_end,
-                "readable": [str(p) for p in fence.python_paths()]}
+                "readable": [str(p) for p in fence.readable_paths()]}
         (box.root / "spec.json").write_text(json.dumps(spec))
         with (box.root / "runner.log").open("wb") as log:
             process = subprocess.Popen([sys.executable, "-m", "lrlib.grading.runner", str(box.root / "spec.json")],

@@ -134,12 +134,13 @@ def _allow(libc, ruleset: int, path: Path, access: int) -> None:
         os.close(parent)
 
 
-def python_paths() -> list[Path]:
-    """What the kernel must read to run Python, lrlib and its data."""
+def readable_paths() -> list[Path]:
+    """What the kernel must read besides the system's folders: Python, its installed packages,
+    lrlib and MNIST. Not the other entries of ``sys.path``: an editable install puts the
+    teacher's checkout there, and the submissions may sit inside it."""
     paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(sys.executable).resolve().parent,
              _LRLIB}
-    paths |= {Path(entry).resolve() for entry in sys.path if entry and Path(entry).exists()}
+    paths |= {Path(entry).resolve() for entry in sys.path if Path(entry).name in ("site-packages", "dist-packages")}
     if os.environ.get("LRLIB_MNIST_PATH"):
         paths.add(Path(os.environ["LRLIB_MNIST_PATH"]).expanduser().resolve())
-    cwd = Path.cwd().resolve()
-    return sorted(path for path in paths if path != cwd)  # the teacher's folder stays out of reach
+    return sorted(path for path in paths if path.exists())

@@ -142,6 +142,10 @@ attempt("list the submissions", lambda: os.listdir({folder!r}))
 attempt("plant a file in lrlib", lambda: pathlib.Path({lrlib!r}, "planted.txt").write_text("x"))
 attempt("write above its folder", lambda: pathlib.Path("../../planted-by-vandal.txt").write_text("x"))
 attempt("write in its HOME", lambda: pathlib.Path("~/mine.txt").expanduser().write_text("x"))
+# links in its own folder, where the runner and the grader write and read: allowed, and harmless
+attempt("link its executed notebook to the teacher's file", lambda: os.symlink({teacher!r}, "../executed.ipynb"))
+attempt("link the runner's log to an endless device",
+        lambda: (os.remove("../runner.log"), os.symlink("/dev/zero", "../runner.log")))
 print(json.dumps(tried))
 """
 
@@ -201,7 +205,9 @@ def test_a_submission_cannot_touch_another_submission_or_the_teachers_files(grad
     assert not (Path(lrlib.__file__).parent / "planted.txt").exists()
     vandal = nbformat.read(graded["grades"]["vandal"].executed, as_version=4)
     tried = json.loads(vandal.cells[0].outputs[-1]["text"])
-    assert tried.pop("write in its HOME") == "done"
+    for allowed in ("write in its HOME", "link its executed notebook to the teacher's file",
+                    "link the runner's log to an endless device"):
+        assert tried.pop(allowed) == "done"
     assert set(tried.values()) == {"PermissionError"}, tried
 
 

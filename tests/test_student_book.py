@@ -30,6 +30,25 @@ def test_the_student_sources_hold_no_solution_and_keep_the_exercises(tmp_path):
     assert (tmp_path / "sources" / "_toc.yml").is_file() and (tmp_path / "sources" / "lrlib").is_symlink()
 
 
+def test_a_number_only_a_solution_computes_is_not_quoted_elsewhere(tmp_path):
+    root = tmp_path / "course"
+    (root / "book").mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        (root / name).write_text("")
+    cells = [nbformat.v4.new_code_cell("glue('shown', 1)\nfor n in ('adam', 'sgd'):\n    glue(f'{n}_rate', 2)"),
+             nbformat.v4.new_markdown_cell("```{solution-start} ex-a\n```\nIt is {glue:text}`stop`."),
+             nbformat.v4.new_code_cell("stop = 7\nglue('stop', stop)\nglue(f'{stop}_width', 3)"),
+             nbformat.v4.new_markdown_cell("```{solution-end}\n```\n\n## Key takeaways\n\n- It stops at "
+                                           "{glue:text}`stop`, {glue:text}`adam_width:.1f` wide, after "
+                                           "{glue:text}`shown` and {glue:text}`sgd_rate:.0%`.")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), root / "book" / "01_toy.ipynb")
+    [chapter] = write_sources(tmp_path / "sources", root)
+    text = text_of(nbformat.read(chapter, as_version=4))
+    assert "stop = 7" not in text and "It is" not in text
+    assert text.endswith("- It stops at *(an exercise's answer)*, *(an exercise's answer)* wide, after "
+                         "{glue:text}`shown` and {glue:text}`sgd_rate:.0%`.")
+
+
 def test_the_student_sources_refuse_to_overwrite_a_folder(tmp_path):
     with pytest.raises(FileExistsError, match=f"out={str(tmp_path)!r}"):
         write_sources(tmp_path)

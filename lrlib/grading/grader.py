@@ -14,6 +14,7 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -118,13 +119,14 @@ class Grader:
             started = time.monotonic()
             killed = self._run(box, path.name)
             seconds = round(time.monotonic() - started, 1)
-            executed = box.root / "executed.ipynb"
             kept.mkdir(parents=True, exist_ok=True)
             target = kept / path.name
-            if executed.is_file() and executed.stat().st_size <= MAX_NOTEBOOK_BYTES:
-                shutil.copyfile(executed, target)
-            reading = _read_executed(target if target.is_file() else None)
-            log = (box.root / "runner.log").read_text(errors="replace")[-2000:]
+            target.unlink(missing_ok=True)
+            executed = _plain_file(box.root / "executed.ipynb", MAX_NOTEBOOK_BYTES)
+            if executed:
+                target.write_bytes(executed)
+            reading = _read_executed(target if executed else None)
+            log = _plain_file(box.root / "runner.log", 2**20)[-2000:].decode(errors="replace")
         finally:
             shutil.rmtree(box.root, ignore_errors=True)
         passed = self.judge(reading["answers"])
@@ -165,6 +167,20 @@ class Grader:
                         pass
             process.wait()
         return killed
+
+
+def _plain_file(path: Path, limit: int) -> bytes:
+    """The bytes of a file the sandbox wrote, if it is a plain file of at most ``limit`` bytes: a
+    link (to the teacher's files, say) or a device (/dev/zero, read forever) gives nothing."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return b""
+        return file.read(limit)
 
 
 def _read_executed(path: Path | None) -> dict:

@@ -46,8 +46,20 @@ def main(spec_path: str) -> int:
     executed = box.root / "executed.ipynb"
     ran = _execute(notebook, box, spec, started, int(spec["control_fd"]), executed)
     notebook.metadata["lrlib_grading"] = {**ran, "confined": confined}
-    nbformat.write(notebook, executed)
+    _save(notebook, executed)
     return 0
+
+
+def _save(notebook, path: Path) -> None:
+    """Write ``notebook`` as a new file at ``path``: never through a link the student's code left
+    there (to the teacher's files, say), even where Landlock is missing."""
+    path.unlink(missing_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:  # something raced in between: the grader finds no notebook, not a wrong one
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        nbformat.write(notebook, file)
 
 
 def _execute(notebook, box, spec: dict, started: float, control_fd: int, executed: Path) -> dict:
@@ -72,7 +84,7 @@ def _execute(notebook, box, spec: dict, started: float, control_fd: int, execute
             client.timeout = int(left)
             client.execute_cell(notebook.cells[index], index)
             ran["cells run"] = index + 1
-            nbformat.write(notebook, executed)  # what a kill at the limit leaves for the teacher
+            _save(notebook, executed)  # what a kill at the limit leaves for the teacher
         ran["stopped"] = ran["cells run"] < cells or time.monotonic() >= stop_cells_at
         client.timeout = max(1, int(reserve(limit)) - 3)
         client.execute_cell(notebook.cells[-1], cells)

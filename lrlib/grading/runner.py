@@ -33,7 +33,7 @@ else:
 
 def reserve(limit: float) -> float:
     """Seconds kept back from the notebook's limit to interrupt a cell and report the answers."""
-    return min(30.0, limit / 4)
+    return min(60.0, limit / 4)
 
 
 def main(spec_path: str) -> int:

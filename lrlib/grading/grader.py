@@ -201,7 +201,8 @@ def _read_executed(path: Path | None) -> dict:
             if output.get("output_type") == "error":
                 reading["errors"] += 1
                 if not reading["first error"]:
-                    reading["first error"] = f"{output.get('ename', '')}: {output.get('evalue', '')}"[:200]
+                    reading["first error"] = ": ".join(str(part) for part in (output.get("ename"), output.get("evalue"))
+                                                       if part)[:200]
                 break
     last = notebook.cells[-1] if reading["ran"] and notebook.cells else {}
     for output in last.get("outputs", []):
@@ -228,7 +229,7 @@ def _status(reading: dict, killed: bool, limit: int, log: str, profile: str) -> 
     elif ran.get("stopped"):
         parts.append(f"stopped at the notebook limit ({limit} s) after {ran.get('cells run')} of {ran.get('cells')} cells")
     if reading["errors"]:
-        parts.append(f"errors in {reading['errors']} cells")
+        parts.append(f"errors in {reading['errors']} cell{'s' if reading['errors'] > 1 else ''}")
     if reading["profile"] and reading["profile"] != profile:
         parts.append(f"ran in profile {reading['profile']!r}, graded in {profile!r}")
     return "; ".join(parts) or "ok"

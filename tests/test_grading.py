@@ -5,7 +5,6 @@ the notebooks here train nothing; one graded folder serves most tests."""
 import csv
 import json
 import math
-import os
 import random
 from pathlib import Path
 

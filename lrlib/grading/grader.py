@@ -147,15 +147,21 @@ class Grader:
                                        stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_end,),
                                        start_new_session=True)
         os.close(write_end)
-        deadline, kernel_group, told = time.monotonic() + self.limit, None, b""
+        deadline, kernel_group, told, listening = time.monotonic() + self.limit, None, b"", True
         try:
             while process.poll() is None and time.monotonic() < deadline:
+                if not listening:  # the pipe has said all it will: a closed pipe is always "ready"
+                    time.sleep(0.2)
+                    continue
                 ready, _, _ = select.select([read_end], [], [], 0.2)
-                if ready and kernel_group is None:
-                    chunk = os.read(read_end, 64)
-                    told += chunk
-                    if b"\n" in told:  # written before any student code ran: trusted
-                        kernel_group = int(told.split(b"\n")[0])
+                if not ready:
+                    continue
+                chunk = os.read(read_end, 64)
+                told += chunk
+                if b"\n" in told:  # written before any student code ran: trusted
+                    kernel_group, listening = int(told.split(b"\n")[0]), False
+                elif not chunk:  # closed without a word (the runner failed early)
+                    listening = False
             killed = process.poll() is None
         finally:
             os.close(read_end)

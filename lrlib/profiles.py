@@ -35,8 +35,13 @@ PROFILES = {
 
 
 def default_profile() -> str:
-    """The profile named by ``$LRLIB_PROFILE``, else ``full``."""
-    return os.environ.get(ENV_PROFILE) or "full"
+    """The profile named by ``$LRLIB_PROFILE``, else ``full``; a name that is no profile is a
+    ``ValueError`` naming the variable, which the user set, rather than an argument."""
+    name = os.environ.get(ENV_PROFILE) or "full"
+    if name not in PROFILES:
+        raise ValueError(f"Environment variable {ENV_PROFILE} must be one of {sorted(PROFILES)} (or unset). "
+                         f"Received: {ENV_PROFILE}={name!r}")
+    return name
 
 
 def get_profile(name: str) -> Profile:

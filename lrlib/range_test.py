@@ -372,12 +372,12 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     ``lrlib.run`` stores results: the user's store, never the book's; nothing trains with
     ``$LRLIB_STORED_ONLY=1``). Uses the training part of the profile's images, shuffled with
     the plan's seed; the validation part stays unseen, as in training."""
-    from .results import stores, user_store
+    from .results import as_store, stores
     from .training import MissingResultError, find_stored_for_training, stored_only
 
     if not isinstance(plan, RangeTestPlan):
         raise TypeError(f"Argument `plan` must be an lrlib RangeTestPlan. Received: plan={plan!r}")
-    store = store or user_store()
+    store = as_store(store)
     if not retrain:
         stored = find_stored_for_training(plan, stores(store))
         if stored is not None:

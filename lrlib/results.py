@@ -23,13 +23,15 @@ import math
 import os
 import re
 import secrets
+import stat
 import time
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .data import MNIST_FINGERPRINT, NUM_CLASSES
+from . import manifest
+from .data import MNIST_FINGERPRINT, NUM_CLASSES, describe_data, named_fingerprint
 from .experiment import Experiment
 
 ENV_RESULTS_DIR = "LRLIB_RESULTS_DIR"
@@ -97,6 +99,11 @@ class Result:
         return self.provenance["data_fingerprint"]
 
     @property
+    def data_description(self) -> str:
+        """Which data it was trained on: ``real MNIST``, the offline sample, or a fingerprint."""
+        return describe_data(self.data_fingerprint, self.provenance.get("data_source"))
+
+    @property
     def on_real_mnist(self) -> bool:
         """Whether it was trained on the real MNIST (the book's reference data)."""
         return self.data_fingerprint == MNIST_FINGERPRINT
@@ -145,6 +152,10 @@ class Result:
         diverged = data["diverged"]
         if not isinstance(diverged, bool):
             raise ValueError(f"field diverged must be true or false; got {diverged!r}")
+        if epochs_run < experiment.effective_epochs and not diverged and experiment.early_stopping_patience is None:
+            raise ValueError(f"field epochs_run is {epochs_run}, fewer than the experiment's "
+                             f"{experiment.effective_epochs}, yet the run neither diverged nor stopped early: "
+                             "the history was cut short")
         reason = data["divergence_reason"]
         if (diverged and not isinstance(reason, str)) or (not diverged and reason is not None):
             raise ValueError(f"field divergence_reason must be a text exactly when diverged; got {reason!r}")
@@ -226,11 +237,19 @@ class ResultsNotWritableError(PermissionError):
     """A results folder cannot be written (found before training, so no run is lost)."""
 
 
+def not_stored(label: str, store: ResultStore, error: OSError) -> str:
+    """Why a finished run is not stored, said alike by ``run`` and by ``reproduce --jobs``: the
+    run and the store, not only the temporary file the operating system names."""
+    return f"The result of {label} could not be stored in {store.root} ({type(error).__name__}: {error})"
+
+
 class ResultStore:
     """JSON results under ``root/<profile>/[data-<fingerprint>/]<key>.json``, written atomically.
 
     A file that cannot be parsed, fails validation, belongs to another experiment or was trained
-    on other data is reported and treated as missing: it is never served.
+    on other data, or that is not a regular file, is reported and treated as missing: it is never
+    served. The book's own store also checks each file against its folder's ``SHA256SUMS``
+    (``manifest``), which its saves keep up to date.
     """
 
     def __init__(self, root: str | os.PathLike):
@@ -252,11 +271,19 @@ class ResultStore:
         """The stored record of ``spec`` (a ``Result`` for an ``Experiment``) made on the data
         with ``data_fingerprint``; ``None`` if there is no valid one."""
         path = self.path(spec, data_fingerprint)
-        if not path.exists():
+        try:
+            mode = path.stat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        if not stat.S_ISREG(mode):  # reading a FIFO would wait for a writer for ever
+            return _reported(path, "is not a regular file, so it is not read")
         record_type = Result if isinstance(spec, Experiment) else spec.record_type()
         try:
-            record = record_type.from_dict(json.loads(path.read_text(), parse_constant=_refuse_constant))
+            data = path.read_bytes()
+            if self.checksummed:
+                manifest.verify(self.root / spec.profile, self._name_in_manifest(path, spec), data)
+            record = record_type.from_dict(json.loads(data, parse_constant=_refuse_constant,
+                                                      object_pairs_hook=_refuse_duplicate_keys))
         except Exception as error:
             return _reported(path, f"is corrupt ({type(error).__name__}: {error})")
         if record.spec != spec:
@@ -264,6 +291,14 @@ class ResultStore:
         if record.data_fingerprint != data_fingerprint:
             return _reported(path, f"was trained on other data ({record.provenance.get('data_source')})")
         return record
+
+    @property
+    def checksummed(self) -> bool:
+        """Whether this is the book's own store, whose records are checked against ``manifest``."""
+        return self.root.resolve() == PACKAGED_RESULTS.resolve()
+
+    def _name_in_manifest(self, path: Path, spec) -> str:
+        return path.relative_to(self.root / spec.profile).as_posix()
 
     def check_writable(self, profile: str) -> None:
         """Raise ``ResultsNotWritableError`` unless results of ``profile`` can be written here."""
@@ -287,24 +322,41 @@ class ResultStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temporaries(path.parent)
         text = json.dumps(record, indent=1, sort_keys=True, allow_nan=False) + "\n"
-        # Write a temporary file beside the target and rename it: readers see the old file or
-        # the new one, never half of one, even if this process dies mid-write. open(..., "x")
-        # honours the umask (mkstemp would make the file private, 0600).
-        tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        try:
-            with open(tmp, "x") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _write_atomically(path, text)
+        if self.checksummed:  # the record first: a save killed in between leaves it unserved, not wrong
+            folder = self.root / result.spec.profile
+            _write_atomically(folder / manifest.MANIFEST,
+                              manifest.text_with(folder, self._name_in_manifest(path, result.spec), text.encode()))
         return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside ``path`` and rename it: readers see the old file or the new
+    one, never half of one, even if this process dies mid-write. open(..., "x") honours the
+    umask (mkstemp would make the file private, 0600)."""
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        with open(tmp, "x") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not valid JSON (non-finite numbers are stored as strings)")
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, unless a key repeats: JSON would keep the last, hiding a hand edit."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        repeated = sorted({key for key, _ in pairs if sum(k == key for k, _ in pairs) > 1})
+        raise ValueError(f"duplicate keys {repeated} in one JSON object")
+    return record
 
 
 def _reported(path: Path, problem: str) -> None:
@@ -323,11 +375,26 @@ def _remove_stale_temporaries(folder: Path) -> None:
             pass
 
 
+def results_folder(name: str, text: str) -> Path:
+    """``text``, the value of argument or environment variable ``name``, as a folder: ``~`` and
+    ``$VARIABLES`` expanded. An empty text (which would mean the current folder) and a variable
+    that is not set (which would make a folder literally named ``$UNSET``) are refused."""
+    what = f"Environment variable {name}" if name.isupper() else f"Argument `{name}`"
+    if not text.strip():
+        raise ValueError(f"{what} must name a folder; an empty path would mean the current folder. "
+                         f"Received: {name}={text!r}")
+    expanded = os.path.expandvars(text)
+    if "$" in expanded:
+        raise ValueError(f"{what} names an environment variable that is not set ({expanded!r} after "
+                         f"expanding those that are). Received: {name}={text!r}")
+    return Path(expanded).expanduser()
+
+
 def user_results_dir() -> Path:
-    """``$LRLIB_RESULTS_DIR`` (``~`` expanded), else the user's cache folder for lrlib."""
+    """``$LRLIB_RESULTS_DIR`` (``~`` and variables expanded), else the user's cache folder for lrlib."""
     configured = os.environ.get(ENV_RESULTS_DIR)
     if configured:
-        return Path(os.path.expandvars(configured)).expanduser()
+        return results_folder(ENV_RESULTS_DIR, configured)
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("lrlib", appauthor=False)) / "results"
@@ -336,6 +403,18 @@ def user_results_dir() -> Path:
 def user_store() -> ResultStore:
     """Where ``run`` writes: a learner's own runs never touch the book's results."""
     return ResultStore(user_results_dir())
+
+
+def as_store(store: ResultStore | str | os.PathLike | None) -> ResultStore:
+    """``store`` as a ``ResultStore``: a store itself, a folder's path, or ``None`` for the
+    user's store; anything else is a ``TypeError`` naming it."""
+    if store is None:
+        return user_store()
+    if isinstance(store, ResultStore):
+        return store
+    if isinstance(store, (str, os.PathLike)):
+        return ResultStore(results_folder("store", os.fspath(store)))
+    raise TypeError(f"Argument `store` must be an lrlib.ResultStore or a folder's path. Received: store={store!r}")
 
 
 def book_store() -> ResultStore:
@@ -356,13 +435,28 @@ def find_stored(experiment, data_fingerprint: str | None = None,
     ``None`` if no store holds a valid one.
 
     Real-MNIST results come first and need no data to be loaded: they are the book's reference,
-    and a learner offline with the sample still sees them.
+    and a learner offline with the sample still sees them. But when the user names other data
+    (``$LRLIB_MNIST_PATH``: MNIST with shuffled labels, say), only results on that data are
+    served: the real MNIST's figure would answer a question they did not ask.
     """
+    return search(experiment, servable_fingerprints(data_fingerprint), searched)
+
+
+def servable_fingerprints(data_fingerprint: str | None = None) -> list[str]:
+    """The data whose results may be served, in order (see ``find_stored``)."""
+    named = named_fingerprint()
+    if named is not None and named != MNIST_FINGERPRINT:
+        return [named]
+    return [MNIST_FINGERPRINT] + ([data_fingerprint] if data_fingerprint not in (None, MNIST_FINGERPRINT) else [])
+
+
+def search(spec, fingerprints: Iterable[str], searched: Iterable[ResultStore] | None = None):
+    """The first valid record of ``spec`` made on one of ``fingerprints`` (in order) in the
+    ``searched`` stores (default ``stores()``); ``None`` if none."""
     searched = list(searched) if searched is not None else stores()
-    fingerprints = [MNIST_FINGERPRINT] + ([data_fingerprint] if data_fingerprint not in (None, MNIST_FINGERPRINT) else [])
     for fingerprint in fingerprints:
         for store in searched:
-            result = store.load(experiment, fingerprint)
+            result = store.load(spec, fingerprint)
             if result is not None:
                 return result
     return None

@@ -21,8 +21,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -114,13 +115,21 @@ class Schedule:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Schedule:
-        config = dict(config)
+        if not isinstance(config, Mapping):
+            raise TypeError(f"Argument `config` must be a dict from to_config(). Received: config={config!r}")
+        original, config = config, dict(config)
         kind = config.pop("kind", None)
         if kind not in _KINDS:
             raise ValueError(f"Argument `kind` must be one of {sorted(_KINDS)}. Received: kind={kind!r}")
+        constructor = _KINDS[kind].constructor
+        try:  # a missing or unknown argument, said with the kind's signature and the config
+            inspect.signature(constructor).bind(**config)
+        except TypeError as error:
+            raise ValueError(f"Argument `config` must hold the arguments of {kind}"
+                             f"{inspect.signature(constructor)}: {error}. Received: config={original!r}") from None
         if kind == "join":
             config["schedules"] = [cls.from_config(c) for c in config["schedules"]]
-        return _KINDS[kind].constructor(**config)
+        return constructor(**config)
 
     def keras(self) -> KerasSchedule:
         """This schedule as a serializable ``keras.optimizers.schedules.LearningRateSchedule``."""

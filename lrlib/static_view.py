@@ -24,8 +24,9 @@ STYLE = """
 .lrlib-static { border: 1px solid #d0d7de; border-radius: 6px; padding: 0.6em 0.8em; margin: 0.5em 0;
                 background: white; color: #24292f; }
 .lrlib-static .lrlib-control { margin: 0.25em 0; }
-.lrlib-static .lrlib-control label { margin-right: 0.6em; }
-.lrlib-static input[type=range] { width: 260px; vertical-align: middle; }
+.lrlib-static .lrlib-control label { margin-right: 0.6em; display: inline-block; max-width: 100%; }
+.lrlib-static input[type=range] { width: 260px; max-width: 100%; vertical-align: middle; }
+.lrlib-static select { max-width: 100%; }
 .lrlib-static output { font-family: monospace; margin-left: 0.3em; }
 .lrlib-static .lrlib-panel { margin: 0.4em 0; max-width: 720px; }
 .lrlib-static .lrlib-legend { font-size: 0.8em; }
@@ -106,9 +107,19 @@ def control(name: str, widget, discrete: bool = False, when: dict | None = None)
     percent = readout.endswith("%")
     if digits is None and readout[-1:] in "f%":
         digits = int(readout.strip(".f%") or 2)
-    return spec | {"type": "range", "min": widget.min, "max": widget.max, "step": widget.step, "log": log,
-                   "position": math.log10(widget.value) if log else widget.value, "percent": percent,
-                   "digits": 2 if log else digits}
+    position = math.log10(widget.value) if log else widget.value
+    low, high = _grid_through(position, widget.min, widget.max, widget.step)
+    return spec | {"type": "range", "min": low, "max": high, "step": widget.step, "log": log,
+                   "position": position, "percent": percent, "digits": 2 if log else digits}
+
+
+def _grid_through(position: float, low: float, high: float, step: float) -> tuple[float, float]:
+    """The slider's ends moved inwards (by less than a step) so that its grid passes through its
+    starting position: the browser snaps a range input to ``min + k * step``, and the book's
+    value (the article's 1.5e-6, say) must be shown, drawn, and reachable again after a move."""
+    below = math.floor((position - low) / step + 1e-9)
+    start = round(position - below * step, 12)
+    return start, round(start + math.floor((high - start) / step + 1e-9) * step, 12)
 
 
 def _readout(widget) -> str:
@@ -150,9 +161,11 @@ def history_panel(results: Sequence, metrics: Sequence[str], log_scale: bool, ti
 
 def comparison_panel(results: Sequence, metric: str, log_scale: bool = True) -> dict:
     """One ``metric`` curve per run, as ``plots.plot_loss_comparison`` draws it."""
+    from .plots import run_labels
+
     return {"xlabel": "epoch", "ylabel": metric.replace("_", " "), "ylog": log_scale, "title": metric.replace("_", " "),
-            "series": [series(range(1, r.epochs_run + 1), r.history[metric], r.experiment.label(), marker=2.5)
-                       for r in results]}
+            "series": [series(range(1, r.epochs_run + 1), r.history[metric], label, marker=2.5)
+                       for r, label in zip(results, run_labels(results))]}
 
 
 def bands_panel(table, title: str) -> dict:
@@ -171,9 +184,11 @@ def bands_panel(table, title: str) -> dict:
 
 
 def rates_used_panel(results: Sequence) -> dict:
+    from .plots import run_labels
+
     return {"xlabel": "epoch", "ylabel": "learning rate used", "ylog": True, "title": "the rate each run used",
-            "series": [series(range(1, r.epochs_run + 1), r.history["learning_rate"], r.experiment.label(), marker=2.5,
-                              steps=True) for r in results]}
+            "series": [series(range(1, r.epochs_run + 1), r.history["learning_rate"], label, marker=2.5,
+                              steps=True) for r, label in zip(results, run_labels(results))]}
 
 
 def table_panel(frame) -> dict:

@@ -20,8 +20,8 @@ from . import __version__, model_cache, validation
 from .data import ENV_PATH, Mnist, load_mnist
 from .experiment import Experiment
 from .profiles import get_profile
-from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, find_stored, \
-    stores, user_store
+from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, as_store, \
+    find_stored, not_stored, search, servable_fingerprints, stores
 
 ENV_STORED_ONLY = "LRLIB_STORED_ONLY"
 
@@ -43,7 +43,7 @@ def stored_only() -> bool:
 
 
 def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, progress: bool = False,
-        store: ResultStore | None = None) -> Result:
+        store: ResultStore | str | os.PathLike | None = None) -> Result:
     """The result of ``experiment``: the stored one if there is one, else a fresh training run.
 
     Args:
@@ -51,18 +51,19 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
         retrain: train even if a result is stored, and store the new one.
         verbose: print one line per epoch while training.
         progress: show a ``tqdm.auto`` bar over the epochs while training.
-        store: where a new result is written and searched first; default the user's store
-            (``$LRLIB_RESULTS_DIR`` or a cache folder), never the book's own results.
+        store: where a new result is written and searched first (a ``ResultStore`` or a
+            folder's path); default the user's store (``$LRLIB_RESULTS_DIR`` or a cache folder),
+            never the book's own results.
 
-    A stored result trained on the real MNIST is served first; else one trained on exactly the
-    data this machine would train on. The results folder is checked before training, and a
+    A stored result trained on the real MNIST is served first (never when ``$LRLIB_MNIST_PATH``
+    names other data); else one trained on exactly the data this machine would train on. The results folder is checked before training, and a
     result that still cannot be saved is returned with a ``ResultNotSavedWarning``. With
     ``$LRLIB_STORED_ONLY=1`` (the published book's build) nothing is trained: a missing result
     raises ``MissingResultError``.
     """
     if not isinstance(experiment, Experiment):
         raise TypeError(f"Argument `experiment` must be an lrlib.Experiment. Received: experiment={experiment!r}")
-    store = store or user_store()
+    store = as_store(store)
     if not retrain:
         stored = find_stored_for_training(experiment, stores(store))
         if stored is not None:
@@ -75,8 +76,7 @@ def run(experiment: Experiment, retrain: bool = False, verbose: bool = True, pro
     try:
         store.save(result)
     except OSError as error:
-        warnings.warn(f"The result of {experiment.label()} could not be stored in {store.root} "
-                      f"({type(error).__name__}: {error}); it is returned unsaved. Keep it with "
+        warnings.warn(f"{not_stored(experiment.label(), store, error)}; it is returned unsaved. Keep it with "
                       "lrlib.ResultStore(folder).save(result).", ResultNotSavedWarning, stacklevel=2)
     return result
 
@@ -87,12 +87,14 @@ def find_stored_for_training(spec, searched: list[ResultStore]):
     ``$LRLIB_STORED_ONLY`` forbids training: then no data is loaded); ``None`` if neither."""
     stored = find_stored(spec, searched=searched)
     if stored is None and not stored_only():  # then the data is needed anyway, to train
-        stored = find_stored(spec, profile_data(spec.profile).fingerprint, searched)
+        here = profile_data(spec.profile).fingerprint
+        if here not in servable_fingerprints():  # each file is read once: a corrupt one is reported once
+            stored = search(spec, [here], searched)
     return stored
 
 
 def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False,
-             description: str = "experiments", store: ResultStore | None = None) -> list:
+             description: str = "experiments", store: ResultStore | str | os.PathLike | None = None) -> list:
     """``run`` each experiment in turn (``run_range_test`` for a range test's plan), with a
     progress bar across the runs when any will train (served results need none, and a book
     page shows no bar)."""
@@ -100,7 +102,8 @@ def run_many(experiments: Iterable, retrain: bool = False, verbose: bool = False
 
     experiments = list(experiments)
     results = []
-    trains = retrain or any(find_stored(e, searched=stores(store or user_store())) is None for e in experiments)
+    store = as_store(store)
+    trains = retrain or any(find_stored(e, searched=stores(store)) is None for e in experiments)
     with tqdm(total=len(experiments), desc=description, unit="run", disable=not trains) as bar:
         for experiment in experiments:
             bar.set_postfix_str(experiment.label())
@@ -258,13 +261,19 @@ def split_sizes(experiment: Experiment) -> tuple[int, int]:
 
 
 def check_fits_data(experiment: Experiment) -> None:
-    """``ValueError`` unless the validation split leaves images both to train and to validate on."""
+    """``ValueError`` unless the validation split leaves images both to train and to validate on,
+    and one batch is no larger than the training images (a larger one would fill no batch, and
+    a huge one overflows NumPy's and TensorFlow's sizes)."""
     training_images, validation_images = split_sizes(experiment)
     if training_images < 1 or validation_images < 1:
         raise ValueError(f"Argument `validation_split` leaves {training_images} training and "
                          f"{validation_images} validation images of the {training_images + validation_images} "
                          f"in the {experiment.profile} profile; each needs at least one. "
                          f"Received: validation_split={experiment.validation_split!r}")
+    if experiment.batch_size > training_images:
+        raise ValueError(f"Argument `batch_size` must be <= {training_images}, the training images of the "
+                         f"{experiment.profile} profile after the validation split. "
+                         f"Received: batch_size={experiment.batch_size!r}")
 
 
 def steps_per_epoch(experiment: Experiment) -> int:

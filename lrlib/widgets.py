@@ -25,23 +25,57 @@ from .training import run
 
 def _summary(result: Result) -> str:
     outcome = result.outcome
+    # The book's own results are the real MNIST's; a learner's run on other data says so.
     return (f"{result.experiment.label()}, seed {result.experiment.seed}: test loss {result.test_loss:.4f}, "
             f"test accuracy {result.test_accuracy:.4f}"
-            + ("" if outcome.kind == "learned" else f", {outcome}"))
+            + ("" if outcome.kind == "learned" else f", {outcome}")
+            + ("" if result.on_real_mnist else f", on {result.data_description}"))
 
 
-class RateSlider(widgets.FloatLogSlider):
-    """A log-scale slider that refuses NaN and values outside its range (ipywidgets lets NaN
-    through and clamps the rest without a word)."""
+def _metrics_of(results: Sequence[Result], metrics: Sequence[str]) -> tuple[str, ...]:
+    """``metrics`` as a tuple, when every one of ``results`` records each of them."""
+    held = sorted(set.intersection(*(set(result.history) for result in results)))
+    chosen = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+    if not chosen or any(metric not in held for metric in chosen):
+        raise ValueError(f"Argument `metrics` must name one or more of the metrics the results record, "
+                         f"{held}. Received: metrics={metrics!r}")
+    return chosen
+
+
+class _RefusesOutOfRange:
+    """A slider that refuses NaN and values outside its range, set from code (ipywidgets lets
+    NaN through, after which every redraw of the panel fails, and clamps the rest without a word)."""
 
     @traitlets.validate("value")
     def _validate_value(self, proposal):
-        value, low, high = proposal["value"], self.base ** self.min, self.base ** self.max
-        # A browser's pow may differ from Python's in the last bit at the ends of the range.
-        if not (math.isfinite(value) and low * (1 - 1e-9) <= value <= high * (1 + 1e-9)):
+        value, (low, high) = proposal["value"], self._range()
+        lowest, highest = self._tolerated(low, high)
+        if not (math.isfinite(value) and lowest <= value <= highest):
             raise traitlets.TraitError(f"{self.description or 'value'} must lie in [{low:g}, {high:g}]. "
                                        f"Received: {value!r}")
         return min(max(value, low), high)
+
+
+class RateSlider(_RefusesOutOfRange, widgets.FloatLogSlider):
+    """A log-scale slider that refuses NaN and values outside its range."""
+
+    def _range(self) -> tuple[float, float]:
+        return self.base ** self.min, self.base ** self.max
+
+    def _tolerated(self, low: float, high: float) -> tuple[float, float]:
+        # A browser's pow may differ from Python's in the last bit at the ends of the range.
+        return low * (1 - 1e-9), high * (1 + 1e-9)
+
+
+class PlainSlider(_RefusesOutOfRange, widgets.FloatSlider):
+    """A linear slider that refuses NaN and values outside its range."""
+
+    def _range(self) -> tuple[float, float]:
+        return self.min, self.max
+
+    def _tolerated(self, low: float, high: float) -> tuple[float, float]:
+        slack = 1e-9 * (high - low)  # a browser's sum of steps may overshoot in the last bit
+        return low - slack, high + slack
 
 
 def _rate_slider(name: str, value: float, low_exponent: float, high_exponent: float, **options) -> RateSlider:
@@ -111,7 +145,7 @@ class RateExplorer(_Control):
                  log_scale: bool = True):
         if not results:
             raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
-        self.metrics, self.log_scale = tuple(metrics), log_scale
+        self.metrics, self.log_scale = _metrics_of(results, metrics), log_scale
         self._by_key: dict[tuple[str, float], list[Result]] = {}
         for result in results:
             key = (result.experiment.optimizer, result.experiment.initial_rate)
@@ -249,14 +283,14 @@ class DecayExplorer(_Control):
         # Start from the course's settings: each scheme ends at a tenth of the initial rate.
         start = {scheme: decay_schedule(scheme, initial_rate, epochs).args for scheme in ("step", "time", "exponential")}
         style = {"description_width": "initial"}
-        self.linear_final = widgets.FloatSlider(value=0.1, min=0.0, max=1.0, step=0.05, style=style,
+        self.linear_final = PlainSlider(value=0.1, min=0.0, max=1.0, step=0.05, style=style,
                                                 description="linear: final / initial")
-        self.step_factor = widgets.FloatSlider(value=start["step"]["drop_factor"], min=0.05, max=0.95, step=0.05, style=style,
+        self.step_factor = PlainSlider(value=start["step"]["drop_factor"], min=0.05, max=0.95, step=0.05, style=style,
                                                description="step: drop factor")
         self.step_every = widgets.IntSlider(value=start["step"]["epochs_per_drop"], min=1, max=epochs, style=style, description="step: every (epochs)")
-        self.time_rate = widgets.FloatLogSlider(value=start["time"]["decay_rate"], base=10, min=-3, max=1, step=0.125, style=style,
+        self.time_rate = RateSlider(value=start["time"]["decay_rate"], base=10, min=-3, max=1, step=0.125, style=style,
                                                 description="time: decay rate", readout_format=".3f")
-        self.exponential_rate = widgets.FloatLogSlider(value=start["exponential"]["decay_rate"], base=10, min=-3, max=0, step=0.125, style=style,
+        self.exponential_rate = RateSlider(value=start["exponential"]["decay_rate"], base=10, min=-3, max=0, step=0.125, style=style,
                                                        description="exponential: decay rate", readout_format=".3f")
         self.log_scale = widgets.Checkbox(value=False, description="log scale")
         self.output = widgets.Output()
@@ -316,7 +350,7 @@ class ResultBrowser(_Control):
     def _show(self):
         from .plots import plot_loss_comparison, plot_rates_used
 
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_loss_comparison(self.current, ax=left, metric="val_loss", show_chance=False)
         plot_rates_used(self.current, ax=right)
         _replace(self.output, fig, "".join(_summary(result) + "\n" for result in self.current))
@@ -341,9 +375,9 @@ class TieExplorer(_Control):
         if len(table) == 0:
             raise ValueError(f"Argument `table` must hold grid results. Received: table with {len(table)} rows")
         self.table = table
-        self.tie = widgets.FloatSlider(value=tie, min=0.0, max=0.01, step=0.0005, readout_format=".2%",
-                                       description="tie within (test accuracy)", style={"description_width": "initial"},
-                                       layout=widgets.Layout(width="520px"))
+        self.tie = PlainSlider(value=validation.number("tie", tie, minimum=0.0, maximum=0.01), min=0.0, max=0.01,
+                               step=0.0005, readout_format=".2%", description="tie within (test accuracy)",
+                               style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
         self.output = widgets.Output()
         self.tie.observe(lambda change: self._show(), names="value")
         self.widget = widgets.VBox([self.tie, self.output])
@@ -375,7 +409,7 @@ class BandExplorer(_Control):
         if not results:
             raise ValueError("Argument `results` must hold at least one Result. Received: results=[]")
         self.results = list(results)
-        self.tolerance = widgets.FloatSlider(value=validation.number("tolerance", tolerance, minimum=0.0, maximum=0.05),
+        self.tolerance = PlainSlider(value=validation.number("tolerance", tolerance, minimum=0.0, maximum=0.05),
             min=0.0, max=0.05, step=0.001, readout_format=".1%",
             description="good: within (test accuracy) of the best", style={"description_width": "initial"},
             layout=widgets.Layout(width="560px"))
@@ -393,9 +427,7 @@ class BandExplorer(_Control):
         fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.2))
         plot_bands(table, ax=ax)
         ax.set_title(f"good band: test accuracy within {self.tolerance.value:.1%} of each optimizer's best")
-        widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
-            columns={"width": "width (decades, at least)", "width_at_most": "at most"})
-        _replace(self.output, fig, widths.round(4))
+        _replace(self.output, fig, _band_widths(table))
 
     def static_html(self) -> str:
         tolerance = static_view.control("tolerance", self.tolerance, discrete=True)
@@ -403,12 +435,19 @@ class BandExplorer(_Control):
 
         def view(i):
             table = band_width_table(self.results, tolerances[i])
-            widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
-                columns={"width": "width (decades, at least)", "width_at_most": "at most"})
             title = f"good band: test accuracy within {tolerances[i]:.1%} of each optimizer's best"
-            return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(widths.round(4))]}
+            return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(_band_widths(table))]}
 
         return static_view.render("lookup", static_view.lookup([tolerance], view), [tolerance])
+
+
+def _band_widths(table):
+    """The widths a band table shows a reader; "at most" is open where no bad rate lies above."""
+    from .report import readable
+
+    widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
+        columns={"width": "width (decades, at least)", "width_at_most": "at most"})
+    return readable(widths.round(4), infinite="open: no bad rate above")
 
 
 class RangeTestExplorer(_Control):
@@ -429,7 +468,7 @@ class RangeTestExplorer(_Control):
             self._records[label if label not in self._records else f"{label} ({record.plan.key()[:6]})"] = record
         self.test = widgets.Dropdown(options=list(self._records), description="range test", style=style,
                                      layout=widgets.Layout(width="460px"))
-        self.beta = widgets.FloatSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
+        self.beta = PlainSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
                                         max=0.995, step=0.005, readout_format=".3f", description="smoothing beta",
                                         style=style, layout=widgets.Layout(width="460px"))
         self.rule = widgets.ToggleButtons(options=["all", *SUGGESTIONS], description="suggestion", style=style)
@@ -486,7 +525,7 @@ class SuggestionExplorer(_Control):
         self.optimizer = widgets.ToggleButtons(options=list(self._sweep), description="optimizer", style=style)
         self.rule = widgets.ToggleButtons(options=list(SUGGESTIONS), value=rule, description="rule", style=style)
         beta = records[0].test.beta if beta is None else beta
-        self.beta = widgets.FloatSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
+        self.beta = PlainSlider(value=validation.number("beta", beta, minimum=0.0, maximum=0.995), min=0.0,
                                         max=0.995, step=0.005, readout_format=".3f", description="smoothing beta",
                                         style=style, layout=widgets.Layout(width="460px"))
         self.output = widgets.Output()
@@ -577,7 +616,7 @@ class TrajectoryExplorer(_Control):
         if not paths:
             _replace(self.output, "Choose at least one optimizer.\n")
             return
-        fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
         plot_trajectories(paths, ax=left)
         plot_step_sizes(paths, ax=right)
         _replace(self.output, fig)
@@ -616,11 +655,11 @@ class CycleExplorer(_Control):
                                       readout_format=".1e")
         self.max_rate = _rate_slider("max_rate", max_rate, -5, 0, step=0.125, description="max rate (peak)",
                                      readout_format=".1e")
-        self.step_epochs = widgets.FloatSlider(value=validation.number("step_epochs", step_epochs, minimum=0.5, maximum=10),
+        self.step_epochs = PlainSlider(value=validation.number("step_epochs", step_epochs, minimum=0.5, maximum=10),
                                                min=0.5, max=10, step=0.5, style=style, description="half cycle (epochs)")
-        self.gamma = widgets.FloatSlider(value=0.999, min=0.99, max=1.0, step=0.0005, readout_format=".4f", style=style,
+        self.gamma = PlainSlider(value=0.999, min=0.99, max=1.0, step=0.0005, readout_format=".4f", style=style,
                                          description="exp_range: gamma per step")
-        self.warmup = widgets.FloatSlider(value=0.3, min=0.05, max=0.95, step=0.05, style=style,
+        self.warmup = PlainSlider(value=0.3, min=0.05, max=0.95, step=0.05, style=style,
                                           description="one_cycle: warm-up fraction")
         self.epochs = widgets.IntSlider(value=validation.integer("epochs", epochs, minimum=1), min=1, max=30, style=style,
                                         description="epochs")

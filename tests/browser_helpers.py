@@ -143,3 +143,90 @@ def move_each_control(view) -> dict[str, bool]:
             sweep()
         select.evaluate(RESTORE, chosen)
     return changed
+
+
+SWEEP = """(view, [settings, seed]) => {
+  // Every control to each of its extremes alone, all at their minimum and all at their maximum,
+  // then `settings` random settings (seeded). After each move: how long the redraw took, and
+  // what is wrong with what it drew. Returns the problems found, each with the setting.
+  let s = seed >>> 0;
+  const random = () => { s = (s + 0x6D2B79F5) >>> 0; let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+  const output = view.querySelector(".lrlib-output"), problems = [];
+  const specs = Object.fromEntries(JSON.parse(view.querySelector("script[type='application/json']").textContent)
+    .controls.map((c) => [c.name, c]));
+  const visible = () => Array.from(view.querySelectorAll("[data-control]")).filter((c) => c.offsetParent !== null && !c.disabled);
+  const describe = () => visible().map((c) => `${c.dataset.control}${c.dataset.option || ""}=` +
+    (c.type === "checkbox" ? c.checked : c.value)).join(" ");
+  const set = (control, where) => {  // where: "min", "max" or a number in [0, 1)
+    const started = performance.now();
+    if (control.type === "checkbox") {
+      const want = where === "max" || (where !== "min" && where >= 0.5);
+      if (control.checked === want) return;
+      control.click();
+    } else if (control.tagName === "SELECT") {
+      const n = control.options.length;
+      control.selectedIndex = where === "min" ? 0 : where === "max" ? n - 1 : Math.floor(where * n);
+      control.dispatchEvent(new Event("change", { bubbles: true }));
+    } else {
+      const low = Number(control.min), high = Number(control.max), step = Number(control.step) || 1;
+      const k = Math.round((high - low) / step);
+      const at = where === "min" ? 0 : where === "max" ? k : Math.floor(where * (k + 1));
+      control.value = String(low + Math.min(at, k) * step);
+      control.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    const took = performance.now() - started;
+    if (took > 1000) problems.push(`redraw took ${Math.round(took)} ms at ${describe()}`);
+    inspect();
+  };
+  const inspect = () => {
+    const where = describe();
+    output.querySelectorAll("svg").forEach((svg) => {
+      const drawn = Array.from(svg.querySelectorAll("path")).filter((p) => /[ML]\\s*-?\\d/.test(p.getAttribute("d") || ""));
+      if (!drawn.length && !svg.querySelector("circle")) problems.push(`empty plot "${svg.getAttribute("aria-label")}" at ${where}`);
+      svg.querySelectorAll("path").forEach((p) => {
+        if (/NaN|Infinity/.test(p.getAttribute("d") || "")) problems.push(`NaN in a path of "${svg.getAttribute("aria-label")}" at ${where}`);
+      });
+      const labels = Array.from(svg.querySelectorAll("text[text-anchor=end]")).map((t) => t.textContent);
+      if (new Set(labels).size !== labels.length) problems.push(`repeated tick labels ${labels.join(",")} at ${where}`);
+    });
+    // Each number a slider shows is the one the view draws from.
+    view.querySelectorAll(".lrlib-control").forEach((row) => {
+      const spec = specs[row.dataset.name], readout = row.querySelector("output");
+      if (!spec || spec.type !== "range" || row.style.display === "none") return;
+      const drawn = view.lrlibState[spec.name], text = readout.textContent.trim();
+      const shown = parseFloat(text) / (text.endsWith("%") ? 100 : 1);
+      const decimals = (text.replace(/[ %]/g, "").split(".")[1] || "").length;
+      const tolerance = Math.max(Math.abs(drawn) * 0.006, 0.51 * Math.pow(10, -decimals) / (text.endsWith("%") ? 100 : 1));
+      if (!(Math.abs(shown - drawn) <= tolerance)) problems.push(`${spec.name} shows ${text} but draws ${drawn} at ${where}`);
+    });
+    if (/Infinity|NaN|e\\+30\\d/.test(output.textContent)) problems.push(`"${(output.textContent.match(/.{0,40}(Infinity|NaN|e\\+30\\d).{0,20}/) || [""])[0]}" shown at ${where}`);
+  };
+  const defaults = visible().map((c) => [c, c.type === "checkbox" ? c.checked : c.value]);
+  const restore = () => defaults.forEach(([c, v]) => {
+    if (c.type === "checkbox") { if (c.checked !== v) c.click(); return; }
+    c.value = v; c.dispatchEvent(new Event(c.tagName === "SELECT" ? "change" : "input", { bubbles: true }));
+  });
+  inspect();
+  visible().forEach((c) => { set(c, "min"); set(c, "max"); restore(); });
+  ["min", "max"].forEach((end) => { visible().forEach((c) => set(c, end)); restore(); });
+  // Each option of a multiple choice alone, with every other control at each end.
+  const options = visible().filter((c) => c.dataset.option !== undefined);
+  options.forEach((only) => {
+    set(only, "max");
+    options.filter((c) => c !== only).forEach((c) => set(c, "min"));
+    visible().filter((c) => c.dataset.option === undefined).forEach((c) => { set(c, "min"); set(c, "max"); });
+    restore();
+  });
+  for (let i = 0; i < settings; i++) visible().forEach((c) => set(c, random()));
+  return Array.from(new Set(problems)).slice(0, 20);
+}"""
+
+
+def sweep_controls(view, settings: int = 50, seed: int = 0) -> list[str]:
+    """Move every control of a static view to its extremes and to ``settings`` random settings;
+    return what went wrong: a redraw over a second, an empty plot, a NaN path, repeated tick
+    labels, a slider showing another number than the one drawn, Infinity or NaN shown to the
+    reader."""
+    return view.evaluate(SWEEP, [settings, seed])

@@ -142,10 +142,10 @@ def test_the_cycle_chapters_quote_the_stored_time_to_accuracy(built_book):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_the_set_up_cell_is_folded_away(built_book, chapter):
-    page = (built_book / "book" / f"{chapter}.html").read_text()
-    folded = re.search(r'<details class="[^"]*\bhide above-input\b[^"]*">.*?</details>', page, re.S)
-    assert folded and "google.colab" in folded.group(0)  # there, for a reader who wants it, but closed
+def test_the_set_up_cell_is_not_on_the_page_nor_in_the_search_index(built_book, chapter):
+    # It installs lrlib in Colab, which opens the learner edition with its own pinned install.
+    assert "google.colab" not in (built_book / "book" / f"{chapter}.html").read_text()
+    assert "google.colab" not in (built_book / "searchindex.js").read_text()
 
 
 def test_the_summary_quotes_every_strategys_stored_median(built_book):
@@ -161,3 +161,31 @@ def test_the_summary_quotes_every_strategys_stored_median(built_book):
     page = re.sub(r"<[^>]+>", "", (built_book / "book" / "18_what_to_do_on_monday.html").read_text())
     for name, row in table.iterrows():
         assert name in page and f"{row['median test accuracy']:.4f}" in page, name
+
+
+def test_every_table_has_the_same_number_of_cells_in_every_row(built_book):
+    # A "|" inside a Markdown table cell (as in |g|) splits the row; the page shows a broken table.
+    for page in (built_book / "book").glob("*.html"):
+        for table in re.findall(r"<table\b(?![^>]*dataframe).*?</table>", page.read_text(), re.S):  # the Markdown ones
+            counts = {len(re.findall(r"<t[hd]\b", row)) for row in re.findall(r"<tr\b.*?</tr>", table, re.S)}
+            assert len(counts) <= 1, (page.name, counts, table[:300])
+
+
+def test_no_formula_writes_an_escaped_underscore_in_text_mode():
+    # MathJax's \text{...} is plain text: a "\_" there shows its backslash.
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            assert not re.search(r"\\text\{[^}]*\\_", "".join(cell["source"])), path.name
+
+
+def test_no_table_shows_a_raw_nan_na_or_inf(built_book):
+    # A reader is told what a gap means ("not run", "open: no bad rate above"), not pandas' NaN.
+    raw = re.compile(r"<t[dh][^>]*>\s*(NaN|nan|&lt;NA&gt;|inf|-inf|None)\s*</t[dh]>")
+    for page in (built_book / "book").glob("*.html"):
+        assert not raw.search(page.read_text()), (page.name, raw.search(page.read_text()).group(0))
+
+
+def test_every_figure_has_alt_text_that_says_what_it_shows(built_book):
+    for page in (built_book / "book").glob("[0-9][0-9]_*.html"):
+        for alt in re.findall(r'<img\b[^>]*\balt="([^"]*)"[^>]*\bsrc="[^"]*_images/', page.read_text()):
+            assert len(alt) > 30 and not alt.endswith((".png", ".svg")), (page.name, alt)

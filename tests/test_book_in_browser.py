@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from browser_helpers import SCREENSHOTS, PageProblems, move_each_control, movable_controls
+from browser_helpers import SCREENSHOTS, PageProblems, move_each_control, movable_controls, sweep_controls
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
@@ -111,6 +111,79 @@ def test_every_chapters_controls_redraw(open_page, chapter):
             view.screenshot(path=str(SCREENSHOTS / f"controls_{chapter}_{i}.png"))
     assert moved >= 1, "no control on the page moves"
     assert not problems.errors and not problems.outside
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapters_views_draw_right_at_their_extremes_and_random_settings(open_page, chapter):
+    """No freeze, page error, NaN path, blank plot, repeated tick label or readout that differs
+    from the value drawn, at any end of any control or at 20 random settings of each view."""
+    page, problems = open_page(f"book/{chapter}.html")
+    views = page.locator(".lrlib-static[data-ready=true]")
+    for i in range(views.count()):
+        assert sweep_controls(views.nth(i), settings=20, seed=i) == [], f"view {i}"
+    assert not problems.errors, problems.errors[:5]
+
+
+LAYOUT = """() => {
+  // What a reader cannot see whole: anything past the column's right edge, content cut off
+  // without a scroll bar, figures shrunk below three quarters of their size, text under 9 px.
+  const article = document.querySelector(".bd-article"), edge = article.getBoundingClientRect().right + 1;
+  const problems = [];
+  article.querySelectorAll("pre, table, img, svg, select").forEach((el) => {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    if (box.width && box.right > edge) problems.push(`${el.tagName} sticks out by ${Math.round(box.right - edge)} px`);
+    if (el.scrollWidth > el.clientWidth + 1 && !["auto", "scroll"].includes(style.overflowX)
+        && !["svg", "SELECT"].includes(el.tagName)) problems.push(`${el.tagName} cut off: ${el.textContent.slice(0, 60)}`);
+  });
+  // (On a phone every figure is shown smaller; there the panels' text is what must stay legible.)
+  if (window.innerWidth >= 1000) article.querySelectorAll("div.cell_output img").forEach((img) => {
+    const shown = img.getBoundingClientRect().width / img.naturalWidth;
+    if (img.naturalWidth > 300 && shown < 0.75) problems.push(`figure shown at ${shown.toFixed(2)} of its size`);
+  });
+  article.querySelectorAll(".lrlib-static svg").forEach((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    svg.querySelectorAll("text").forEach((t) => {
+      const size = Number(t.getAttribute("font-size")) * scale;
+      if (t.textContent && size < 9) problems.push(`plot text ${size.toFixed(1)} px: ${t.textContent}`);
+    });
+  });
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push("the page scrolls sideways");
+  return Array.from(new Set(problems));
+}"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_fits_its_column(open_page, chapter):
+    page, _ = open_page(f"book/{chapter}.html")
+    assert page.evaluate(LAYOUT) == []
+
+
+@pytest.mark.parametrize("chapter", ["14_the_range_test", "11_how_adaptive_optimizers_adapt"])
+def test_a_chapter_and_its_panels_fit_a_phone(chromium, site, chapter):
+    page = chromium.new_page(viewport={"width": 375, "height": 800})
+    page.goto(site + f"book/{chapter}.html", wait_until="load")
+    assert page.evaluate(LAYOUT) == []
+    screenshot(page, f"phone_{chapter}")
+    page.close()
+
+
+def test_clicking_the_exercise_link_in_a_solutions_title_opens_the_solution(open_page):
+    page, problems = open_page("book/08_initial_rate_still_fixed.html")
+    solution = page.locator(".solution.dropdown").first
+    body = solution.locator("p").nth(1)
+    assert not body.is_visible()
+    before = page.url
+    solution.scroll_into_view_if_needed()
+    link = solution.locator(".admonition-title a").first.bounding_box()
+    page.mouse.click(link["x"] + link["width"] / 2, link["y"] + link["height"] / 2)  # where a reader clicks
+    body.wait_for(state="visible", timeout=5_000)
+    assert page.url == before and not problems.errors
+
+
+def test_the_site_has_a_favicon(open_page):
+    page, problems = open_page("book/intro.html")
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href")
+    assert page.request.get(urljoin(page.url, icon)).ok and not problems.errors
 
 
 def test_search_finds_a_chapter(open_page):

@@ -14,10 +14,10 @@ def test_the_third_peak_of_triangular2_and_the_usual_slips():
 
 def test_where_the_clr_runs_kept_their_weights(book_results):
     table = report.clr_runs_table(run_many([s.experiment for s in scenarios("clr")]))
-    lower = int((table["cycle position"] < 0.5).sum())
-    assert_right(checks.clr_lower_half, lower)
+    lower = int((table["cycle position"] < 0.25).sum())
+    assert_right(checks.clr_lower_quarter, lower)
     if lower != len(table) - lower:
-        assert_hint(checks.clr_lower_half, len(table) - lower, "upper half")
+        assert_hint(checks.clr_lower_quarter, len(table) - lower, "the rest of the cycle")
 
 
 def test_fastais_one_cycle_and_its_neighbours():

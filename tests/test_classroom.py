@@ -62,3 +62,37 @@ def test_the_command_line_writes_the_edition_and_refuses_a_missing_folder(tmp_pa
     assert "limit=0" in capsys.readouterr().err
     assert main(["grade", str(tmp_path / "students"), "--chapter", "99"]) == 2
     assert "chapter='99'" in capsys.readouterr().err
+
+
+# --- issue 26, item 1: the student edition never strips the solutions of the instructor's copy ------------
+
+@pytest.fixture
+def small_book(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    for chapter in classroom.book_chapters()[:2]:
+        (book / chapter.name).write_bytes(chapter.read_bytes())
+    return book
+
+
+def test_the_student_edition_refuses_the_books_own_folder_unless_forced(small_book, capsys, monkeypatch):
+    before = {path.name: path.read_bytes() for path in small_book.iterdir()}
+    monkeypatch.chdir(small_book.parent)
+    assert main(["student-edition", "book", "--book", str(small_book)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("error:") == 1 and "book's own folder" in error and "2 chapters" in error
+    assert {path.name: path.read_bytes() for path in small_book.iterdir()} == before
+    assert main(["student-edition", "book", "--book", str(small_book), "--force"]) == 0
+
+
+def test_the_student_edition_refuses_to_overwrite_notebooks_with_solutions(small_book, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    teacher = sorted(small_book.iterdir())[1]
+    (out / teacher.name).write_bytes(teacher.read_bytes())
+    assert main(["student-edition", str(out), "--book", str(small_book)]) == 2
+    assert teacher.name in capsys.readouterr().err
+    assert (out / teacher.name).read_bytes() == teacher.read_bytes()
+    assert main(["student-edition", str(out), "--book", str(small_book), "--force"]) == 0
+    # A student edition written before is replaced without --force.
+    assert main(["student-edition", str(out), "--book", str(small_book)]) == 0

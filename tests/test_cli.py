@@ -71,8 +71,11 @@ def assert_one_error_line(done, *words):
 
 
 def test_a_bad_profile_in_the_environment_is_one_error_line():
-    assert_one_error_line(lrlib_cli("run", "--lr", "0.1", LRLIB_PROFILE="huge"), "profile='huge'")
-    assert_one_error_line(lrlib_cli("reproduce", "--only", "fixed-lr", LRLIB_PROFILE="huge"), "profile='huge'")
+    # issue 26, item 12: the message names the variable the user set, not an argument
+    for args in (["run", "--lr", "0.1"], ["reproduce", "--only", "fixed-lr"]):
+        done = lrlib_cli(*args, LRLIB_PROFILE="huge")
+        assert_one_error_line(done, "Environment variable LRLIB_PROFILE", "Received: LRLIB_PROFILE='huge'")
+        assert "Argument `profile`" not in done.stderr
 
 
 def test_a_missing_data_file_is_one_error_line(tmp_path):
@@ -128,3 +131,15 @@ def test_reproduce_writes_into_the_books_results_by_default(monkeypatch, tmp_pat
     assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr"]) == 0
     assert f"Results are stored in {tmp_path / 'book'}" in capsys.readouterr().out
     assert len(list((tmp_path / "book" / "tiny").glob("*.json"))) == 5
+
+
+# --- issue 26, item 7: a batch larger than the training images is refused, naming both -----------------
+
+@pytest.mark.parametrize("size", ["481", str(2**63), str(10**30)])
+def test_a_batch_larger_than_the_training_images_is_one_error_line(size, tmp_path, capsys):
+    assert cli.main(["run", "--lr", "0.01", "--profile", "tiny", "--batch-size", size,
+                     "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and f"batch_size={size}" in err and "<= 480, the training images" in err
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny", "--batch-size", "480",
+                     "--results-dir", str(tmp_path)]) == 0

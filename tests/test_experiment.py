@@ -154,3 +154,13 @@ def test_initial_rate_of_a_fixed_rate_and_of_a_schedule_without_steps_per_epoch(
     assert Experiment("sgd", 0.05).initial_rate == 0.05
     decayed = Experiment("sgd", schedules.time_decay(0.2, decay_rate=1.0))
     assert decayed.learning_rate.needs_steps_per_epoch and decayed.initial_rate == pytest.approx(0.2)
+
+
+# --- issue 26, item 12: a bad LRLIB_PROFILE is named as the variable -----------------------------------
+
+def test_a_bad_profile_variable_is_named_as_the_environment_variable(monkeypatch):
+    monkeypatch.setenv("LRLIB_PROFILE", "bogus")
+    with pytest.raises(ValueError, match=r"^Environment variable LRLIB_PROFILE must be one of \['full', 'quick', "
+                                         r"'tiny'\] \(or unset\). Received: LRLIB_PROFILE='bogus'$"):
+        Experiment("adam", 0.1)
+    assert Experiment("adam", 0.1, profile="tiny").profile == "tiny"  # an explicit profile needs no variable

@@ -15,7 +15,8 @@ import pytest
 import lrlib
 from lrlib.checks import _core
 from lrlib.grading import Grader, answers, grade_folder, sandbox, student_of, summary
-from lrlib.grading.gradebook import COLUMNS
+from lrlib.cli import main
+from lrlib.grading.gradebook import COLUMNS, check_scores_path
 
 CHAPTER = "11_how_adaptive_optimizers_adapt"
 EXERCISES = ["ex-adaptive-stable-rate", "ex-adaptive-adam-first-step", "ex-adaptive-adagrad"]
@@ -250,3 +251,30 @@ def test_a_notebook_past_its_memory_cap_gets_a_memory_error_and_its_row(tmp_path
     submission(folder / "hog.ipynb", "hoard = bytearray(3 * 2**30)")
     [hog] = grade_folder(folder, tmp_path / "scores.csv", Grader(CHAPTER, limit=60, memory_gb=2))
     assert hog.status == "errors in 1 cell" and hog.first_error == "MemoryError" and hog.out_of == 3
+
+
+
+# --- where the CSV goes: checked before grading, and only the grader's own CSV is overwritten --
+
+@pytest.mark.parametrize("name, why", [("subs/ana.ipynb", "must be a .csv"), ("subs/old.csv", "not a scores CSV"),
+                                       ("folder.csv", "must be a file")])
+def test_the_grader_refuses_an_output_that_is_not_its_own_csv_before_grading(tmp_path, capsys, monkeypatch,
+                                                                             name, why):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    submission(subs / "ana.ipynb", "from lrlib import checks")
+    (subs / "old.csv").write_text("student,mark\nana,3\n")
+    (tmp_path / "folder.csv").mkdir()
+    before = {path.name: path.read_bytes() for path in subs.iterdir()}
+    graded = []
+    monkeypatch.setattr(Grader, "grade", lambda *args: graded.append(args))
+    assert main(["grade", str(subs), "--chapter", "11", "--out", str(tmp_path / name)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("error:") == 1 and why in error and "out=" in error
+    assert not graded and {path.name: path.read_bytes() for path in subs.iterdir()} == before
+
+
+def test_the_grader_overwrites_a_scores_csv_it_wrote(tmp_path):
+    out = tmp_path / "scores.csv"
+    out.write_text(",".join([*COLUMNS, "ex-a"]) + "\n")
+    check_scores_path(out)  # no error

@@ -104,7 +104,7 @@ def test_leftover_myst_finds_raw_roles_and_directives_outside_code():
 def toy_executed():
     cells = [
         nbformat.v4.new_markdown_cell("# A toy chapter\n\nIt reaches {glue:text}`accuracy`."),
-        nbformat.v4.new_code_cell("# the book's own set-up cell", metadata={"tags": ["hide-input"]}),
+        nbformat.v4.new_code_cell("# the book's own set-up cell", metadata={"tags": ["remove-cell"]}),
         nbformat.v4.new_code_cell("print('hello')", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="hello\n"),
             nbformat.v4.new_output("stream", name="stderr", text="TensorFlow noise\n")]),
@@ -333,3 +333,10 @@ def test_every_learner_notebook_runs_top_to_bottom(built_book, chapter, tmp_path
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     checked = [cell for cell in learner.cells if cell.cell_type == "code" and cell.source.startswith("checks.")]
     assert checked and all("no answer yet" in cell.outputs[0]["data"]["text/plain"] for cell in checked)
+
+
+def test_a_solution_calling_a_check_lrlib_lacks_fails_naming_the_chapter_and_the_check(book):
+    executed = toy_executed()
+    executed.cells[7].source = "checks.no_such_check(answer)"
+    with pytest.raises(myst.EditionError, match="02_toy: lrlib.checks has no check 'no_such_check'"):
+        learner_notebook(executed, "02_toy", book, PIN)

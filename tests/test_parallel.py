@@ -8,6 +8,7 @@ dead worker's run is retried, Ctrl-C stops the workers and keeps every finished 
 """
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from lrlib.training import train
 
 TESTS = Path(__file__).resolve().parent
 CRASH_MARKER = "LRLIB_TEST_CRASH_MARKER"
+PIDS_FOLDER = "LRLIB_TEST_PIDS"
 
 
 # --- workers that make a record without training (importable by spawned and Ray workers) ---------
@@ -62,6 +64,12 @@ def crash_first_time(spec_data):
 
 def always_raise(spec_data):
     raise ValueError(f"no luck with {parallel.spec_from_dict(spec_data).label()}")
+
+
+def report_and_sleep(spec_data):
+    """Leaves its worker's PID in the folder ``$LRLIB_TEST_PIDS``, then trains for ever."""
+    (Path(os.environ[PIDS_FOLDER]) / str(os.getpid())).touch()
+    time.sleep(600)
 
 
 class InlineEngine:
@@ -115,7 +123,7 @@ def test_runs_start_longest_first_and_each_is_stored(tmp_path):
     # 2 epochs of 2 steps, the same, 3 range-test steps, 1 epoch of 2 steps; ties in the order given
     assert engine.submitted == [specs[2], specs[3], specs[1], specs[0]]
     assert all(store.load(s) is not None for s in specs)
-    assert lines[0] == "g: adam lr=0.001: test loss 1.0000 / test accuracy 0.5000 / learned (0 s)"
+    assert lines[0] == "g: adam lr=0.001: test loss 1.0000 / test accuracy 0.5000 / learned (0 s, real MNIST)"
 
 
 def test_a_failed_run_is_reported_with_its_experiment_and_tried_once_more(tmp_path):
@@ -309,6 +317,52 @@ def test_ctrl_c_stops_the_workers_keeps_every_finished_run_and_a_rerun_resumes(e
     assert [f.stat().st_mtime_ns for f in finished] == modified
 
 
+# --- issue 26, item 5: workers end with their driver ------------------------------------------------
+
+DRIVER = f"""
+import sys, time
+sys.path.insert(0, {str(TESTS)!r})
+import test_parallel
+from lrlib import parallel
+engine = parallel.ProcessEngine(2, work=test_parallel.report_and_sleep)
+engine.submit(test_parallel.tiny(rate=0.001)), engine.submit(test_parallel.tiny(rate=0.01))
+time.sleep(600)
+"""
+
+
+def is_running(pid):
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_exit_when_their_driver_is_killed(tmp_path):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER], env={**os.environ, PIDS_FOLDER: str(pids)})
+    workers = []
+    try:
+        deadline = time.monotonic() + 300
+        while len(list(pids.iterdir())) < 2 and driver.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [int(path.name) for path in pids.iterdir()]
+        assert len(workers) == 2 and all(map(is_running, workers))
+        driver.kill()  # SIGKILL: the driver cleans up nothing
+        driver.wait()
+        deadline = time.monotonic() + 10 * parallel.PARENT_POLL_S
+        while any(map(is_running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(is_running, workers)), "a worker outlived its driver"
+    finally:
+        driver.kill()
+        for pid in filter(is_running, workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
 AS_FROM_A_SHELL = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
                    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
                    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
@@ -365,3 +419,101 @@ def test_ray_reports_a_dead_worker_and_a_failing_run_and_retries_each_once(ray_m
 def ray_work(spec_data):
     """Kills its worker once for Adam; always raises for the others."""
     return crash_first_time(spec_data) if spec_data["spec"]["optimizer"] == "adam" else always_raise(spec_data)
+
+
+# --- issue 26, item 6: --jobs is capped by the cores and the memory ----------------------------------
+
+@pytest.mark.parametrize("value", ["5", "1000", "10000000000", str(10**30)])
+def test_more_jobs_than_the_cores_and_memory_hold_are_refused_saying_why(value, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(parallel, "cpu_cores", lambda: 4)
+    monkeypatch.setattr(parallel, "available_memory_gib", lambda: 3.5)
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir",
+                     str(tmp_path / "r"), "--jobs", value]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: Argument `jobs` must be <= 3")
+    assert "4 CPU cores" in err and "3.5 GiB of free memory" in err and f"jobs={value}" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_ray_cluster_takes_many_jobs_but_not_absurdly_many():
+    assert parallel.job_count("64", parallel.CLUSTER_JOB_LIMIT) == 64
+    with pytest.raises(ValueError, match=f"jobs={10**30}"):
+        parallel.job_count(str(10**30), parallel.CLUSTER_JOB_LIMIT)
+
+
+# --- issue 26, item 10: an address where something other than Ray answers fails in bounded time -------
+
+@pytest.fixture
+def web_server():
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def silent_server():
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel's backlog) and never speaks
+    yield f"127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_a_web_server_at_the_ray_address_is_one_error_line_without_waiting(web_server, monkeypatch, tmp_path, capsys):
+    import types
+
+    hanging_ray = types.SimpleNamespace(is_initialized=lambda: False, init=lambda **options: time.sleep(600))
+    monkeypatch.setattr(parallel, "import_ray", lambda address: hanging_ray)
+    started = time.monotonic()
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir", str(tmp_path / "r"),
+                     "--ray", web_server]) == 2
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < parallel.CONNECT_TIMEOUT_S
+    assert len(err.splitlines()) == 1 and "is not Ray: it does not speak gRPC (it sent b'" in err
+    assert f"ray={web_server!r}" in err and not (tmp_path / "r").exists()
+
+
+def test_a_silent_server_at_the_ray_address_is_refused_once_its_time_is_up(silent_server):
+    started = time.monotonic()
+    with pytest.raises(parallel.EngineError, match="sent nothing within 0.5 s"):
+        parallel._check_reachable(silent_server, timeout_s=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_grpc_server_passes_the_check_as_ray_would():
+    grpc = pytest.importorskip("grpc")
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(1))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        parallel._check_reachable(f"127.0.0.1:{port}")
+        parallel._check_reachable(f"ray://127.0.0.1:{port}")
+    finally:
+        server.stop(None)
+
+
+# --- issue 26, item 15: a save that fails under --jobs is explained as the serial path explains it -------
+
+def test_a_failed_save_under_jobs_names_the_run_and_the_store(monkeypatch, tmp_path, capsys):
+    def refuse(store, record):
+        raise PermissionError(1, "Operation not permitted", str(tmp_path / "r" / "tiny" / ".abc.123.tmp"))
+
+    engine = InlineEngine()
+    monkeypatch.setattr(cli, "ProcessEngine", lambda jobs: engine)
+    monkeypatch.setattr(ResultStore, "save", refuse)
+    assert cli.main(["reproduce", "--profile", "tiny", "--only", "fixed-lr", "--results-dir", str(tmp_path / "r"),
+                     "--jobs", "2"]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and engine.cancelled
+    assert errors[0].startswith(f"error: The result of adam lr=") and f"could not be stored in {tmp_path / 'r'} " \
+        "(PermissionError: [Errno 1] Operation not permitted" in errors[0]
+    assert "make the folder writable and run again to resume" in errors[0]

@@ -636,3 +636,71 @@ def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target(
     assert table.loc["fixed", "epochs to 99 % (validation)"] == 2 and table.loc["fixed", "minutes to 99 %"] == 1.3
     assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy
     assert table.loc["swept", "minutes to 99 %"] == "-"
+
+
+def test_run_labels_name_the_seed_only_where_runs_share_a_label():
+    from lrlib import Experiment
+    from lrlib.plots import run_labels
+
+    class Run:
+        def __init__(self, experiment):
+            self.experiment = experiment
+
+    runs = [Run(Experiment("adam", 0.001, seed=s)) for s in (0, 1)] + [Run(Experiment("sgd", 0.1))]
+    labels = run_labels(runs)
+    assert labels[0].endswith(", seed 0") and labels[1].endswith(", seed 1") and len(set(labels)) == 3
+    assert labels[2] == runs[2].experiment.label()
+
+
+def test_readable_says_what_a_gap_or_an_infinity_means():
+    import pandas as pd
+
+    from lrlib.report import readable
+
+    frame = pd.DataFrame({"rate": [0.1, math.nan, math.inf], "count": pd.array([1, None, 3], dtype="Int64")})
+    shown = readable(frame, missing="not run", infinite="open")
+    assert list(shown["rate"]) == [0.1, "not run", "open"] and list(shown["count"]) == [1, "not run", 3]
+    assert frame["rate"].isna().sum() == 1  # the table itself is left as it was
+
+
+# --- issue 26, item 14: a metric the results do not record is refused, naming the ones they do ----------
+
+@pytest.mark.parametrize("metrics", [("bogus",), ("loss", "test_loss"), (), "bogus"])
+def test_rate_explorer_refuses_metrics_the_results_do_not_record(metrics):
+    with pytest.raises(ValueError, match=r"Argument `metrics` must name one or more of the metrics the results "
+                                         r"record, \['accuracy', 'learning_rate', 'loss', 'val_accuracy', "
+                                         r"'val_loss'\]. Received: metrics="):
+        RateExplorer([make_result()], metrics=metrics)
+    assert RateExplorer([make_result()], metrics="val_loss").metrics == ("val_loss",)
+
+
+# --- issue 26, item 16: plain sliders refuse NaN and out-of-range values, from code and at the start -----
+
+def test_plain_sliders_refuse_nan_and_values_outside_their_range():
+    import traitlets
+
+    explorer = DecayExplorer()
+    for slider in (explorer.step_factor, explorer.linear_final, explorer.time_rate):
+        start = slider.value
+        for bad in (math.nan, slider.max * 10 + 1, -1.0):
+            with pytest.raises(traitlets.TraitError, match="must lie in"):
+                slider.value = bad
+        assert slider.value == start
+    explorer.step_factor.value = 0.95  # the end of its range is fine, and every slider still redraws
+    explorer.initial_rate.value = 0.1
+
+
+@pytest.mark.parametrize("tie", [0.5, -0.001, math.nan])
+def test_tie_explorer_refuses_a_starting_tie_outside_its_slider(tie):
+    with pytest.raises(ValueError, match=f"Received: tie={tie!r}"):
+        TieExplorer(report.grid_table(grid_of(GRID)), tie=tie)
+
+
+# --- issue 26, item 3: a displayed run on other data says which data --------------------------------
+
+def test_a_panel_says_when_a_run_came_from_other_data_than_the_real_mnist():
+    def shown(result):
+        return "".join(o.get("text", "") for o in RateExplorer([result]).output.outputs)
+
+    assert "on data abababababab (test)" in shown(make_result(data_fingerprint="ab" * 32))
+    assert " on " not in shown(make_result())  # the book's own results: the real MNIST's

@@ -280,3 +280,91 @@ def test_outcome_says_how_a_run_ended_and_why(fields, kind, words):
     result = make_result(**fields)
     assert result.outcome.kind == kind and words in result.outcome.reason
     assert "outcome" not in result.to_dict()  # derived: the stored records keep their fields
+
+
+# --- issue 26, item 4: hand edits are found on read ---------------------------------------------------
+
+def test_a_history_cut_short_without_early_stop_or_divergence_is_corrupt(tmp_path):
+    store = ResultStore(tmp_path)
+    experiment = Experiment("adam", 0.01, epochs=2, profile="tiny")
+    path = store.save(make_result(experiment))
+    data = json.loads(path.read_text())
+    for values in data["history"].values():
+        values.pop()
+    data["epochs_run"] = 1
+    path.write_text(json.dumps(data))
+    with pytest.warns(CorruptResultWarning, match="cut short"):
+        assert store.load(experiment) is None
+    stopping = Experiment("adam", 0.01, epochs=2, profile="tiny", early_stopping_patience=1)
+    store.save(make_result(stopping, loss=(2.0,)))  # an early stop explains a short history
+    assert store.load(stopping).epochs_run == 1
+
+
+def test_a_duplicate_json_key_is_corrupt(tmp_path):
+    store = ResultStore(tmp_path)
+    path = store.save(make_result())
+    text = path.read_text()
+    path.write_text(text.replace('"test_accuracy": 0.7', '"test_accuracy": 0.7, "test_accuracy": 0.99'))
+    with pytest.warns(CorruptResultWarning, match="duplicate keys \\['test_accuracy'\\]"):
+        assert store.load(make_result().experiment) is None
+
+
+def test_the_books_store_checks_each_file_against_its_manifest(tmp_path, monkeypatch):
+    from lrlib import results
+
+    monkeypatch.setattr(results, "PACKAGED_RESULTS", tmp_path / "book")
+    book, own = results.book_store(), ResultStore(tmp_path / "own")
+    result = make_result()
+    for store in (book, own):
+        path = store.save(result)
+        assert store.load(result.experiment) == result
+        path.write_text(path.read_text().replace('"test_accuracy": 0.7', '"test_accuracy": 0.9'))
+    assert (tmp_path / "book" / "tiny" / "SHA256SUMS").is_file() and not list((tmp_path / "own").rglob("SHA256SUMS"))
+    assert own.load(result.experiment).test_accuracy == 0.9  # a learner's own store: their edit is theirs
+    with pytest.warns(CorruptResultWarning, match="checksum differs"):
+        assert book.load(result.experiment) is None
+    (tmp_path / "book" / "tiny" / "SHA256SUMS").write_text("")
+    with pytest.warns(CorruptResultWarning, match="no checksum"):
+        assert book.load(result.experiment) is None
+
+
+# --- issue 26, item 17: an empty results path and unset variables are refused -------------------------
+
+@pytest.mark.parametrize("text, words", [("", "empty path"), ("  ", "empty path"),
+                                         ("$LRLIB_TEST_UNSET/x", "not set"), ("${LRLIB_TEST_UNSET}", "not set")])
+def test_an_empty_results_dir_or_an_unset_variable_is_refused(text, words, monkeypatch, tmp_path, capsys):
+    from lrlib import cli
+    from lrlib.results import user_results_dir
+
+    monkeypatch.delenv("LRLIB_TEST_UNSET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "--lr", "0.01", "--profile", "tiny", "--results-dir", text]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err and f"results_dir={text!r}" in err
+    if text.strip():
+        monkeypatch.setenv("LRLIB_RESULTS_DIR", text)
+        with pytest.raises(ValueError, match=f"Environment variable LRLIB_RESULTS_DIR.*{words}"):
+            user_results_dir()
+    assert list(tmp_path.iterdir()) == []  # nothing written here, no literal $LRLIB_TEST_UNSET folder
+
+
+def test_set_variables_in_the_results_dir_are_expanded(monkeypatch, tmp_path):
+    from lrlib.results import user_results_dir
+
+    monkeypatch.setenv("LRLIB_TEST_ROOT", str(tmp_path))
+    monkeypatch.setenv("LRLIB_RESULTS_DIR", "$LRLIB_TEST_ROOT/results")
+    assert user_results_dir() == tmp_path / "results"
+
+
+# --- issue 26, item 11: only regular files are read --------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_folder_named_like_a_result_is_reported_not_read(tmp_path):
+    store = ResultStore(tmp_path)
+    for make, experiment in ((os.mkfifo, Experiment("adam", 0.01, profile="tiny")),
+                             (os.mkdir, Experiment("adam", 0.02, profile="tiny"))):
+        path = store.path(experiment)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        make(path)
+        with pytest.warns(CorruptResultWarning, match="is not a regular file"):
+            assert store.load(experiment) is None  # at once: a FIFO would block a read for ever

@@ -338,3 +338,19 @@ def test_a_keras_schedule_refuses_another_structure():
     with pytest.raises(ValueError, match="Received: schedule=0.1"):
         keras_schedule.load(0.1)
     assert keras_schedule.schedule == S.linear_decay(0.1, 0.01, 4, steps_per_epoch=10)  # unchanged
+
+
+# --- issue 26, item 14: a config with a missing or unknown argument is refused clearly ------------------
+
+@pytest.mark.parametrize("config, words", [
+    ({"kind": "step_decay", "initial_rate": 0.1, "epochs_per_drop": 8}, "missing a required argument: 'drop_factor'"),
+    ({"kind": "step_decay", "initial_rate": 0.1, "drop_factor": 0.5, "epochs_per_drop": 8, "speed": 2},
+     "unexpected keyword argument 'speed'"),
+    ({"kind": "join", "boundaries": [10]}, "missing a required argument: 'schedules'"),
+])
+def test_a_config_missing_an_argument_names_it_and_the_kinds_signature(config, words):
+    with pytest.raises(ValueError, match=r"Argument `config` must hold the arguments of \w+\(") as raised:
+        S.Schedule.from_config(config)
+    assert words in str(raised.value) and f"Received: config={config!r}" in str(raised.value)
+    with pytest.raises(TypeError, match="Received: config=None"):
+        S.Schedule.from_config(None)

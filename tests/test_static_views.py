@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from browser_helpers import PageProblems, move_each_control
+from browser_helpers import PageProblems, move_each_control, sweep_controls
 from lrlib import schedules, static_view, trajectories
 from lrlib.range_test import SUGGESTIONS, smooth, suggest
 
@@ -266,6 +266,18 @@ def test_every_control_of_every_static_view_redraws(chromium, every_control, ind
         assert set(changed) == expected  # every control was moved, those shown only for some choices too
     assert view.locator("svg, table, pre").count() >= 1 or "kernel" in view.inner_text()
     assert not problems.errors and not problems.outside
+    page.close()
+
+
+@pytest.mark.parametrize("index", range(12))
+def test_every_static_view_draws_right_at_its_extremes_and_at_random_settings(chromium, every_control, index):
+    control = every_control[index]
+    page = chromium.new_page(viewport={"width": 1100, "height": 900})
+    problems = PageProblems(page, origin="about:blank")
+    page.set_content(f"<html><body>{control.static_html()}</body></html>")
+    view = page.locator(".lrlib-static[data-ready=true]")
+    assert sweep_controls(view, settings=50, seed=index) == []
+    assert not problems.errors, problems.errors[:5]
     page.close()
 
 

@@ -60,6 +60,13 @@ def test_results_record_how_they_were_made():
         assert STORE.load(spec) is not None  # valid on read
 
 
+def test_every_committed_result_has_its_checksum_and_nothing_else_does():
+    from lrlib import manifest
+
+    folder = PACKAGED_RESULTS / "full"
+    assert manifest.read(folder) == {path.name: manifest.checksum(path.read_bytes()) for path in folder.glob("*.json")}
+
+
 def test_only_real_mnist_results_are_committed():
     assert not list((PACKAGED_RESULTS / "full").glob("data-*")), "results on other data belong in a user's cache"
 

@@ -125,7 +125,7 @@ def test_a_run_on_other_data_is_not_served_when_the_data_changes(monkeypatch, tm
 
     for name, seed in (("a.npz", 0), ("b.npz", 1)):
         np.savez(tmp_path / name, **fake_mnist_arrays(seed=seed))
-    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    experiment = Experiment("adam", 0.01, epochs=1, batch_size=100, **TINY)  # 160 training images in a file
     monkeypatch.setenv("LRLIB_MNIST_PATH", str(tmp_path / "a.npz"))
     on_a = run(experiment, verbose=False)
     assert on_a.data_fingerprint == training.profile_data("tiny").fingerprint and not on_a.on_real_mnist
@@ -261,3 +261,77 @@ def test_profile_data_follows_the_profile():
     quick = training.profile_data("tiny")
     assert len(quick.x_train) == lrlib.PROFILES["tiny"].n_train
     assert len(quick.x_test) == lrlib.PROFILES["tiny"].n_test
+
+
+# --- issue 26, item 3: whose data: results on the real MNIST are never served for data the user named ------
+
+def test_a_named_data_file_is_never_served_the_real_mnist_result(monkeypatch, fake_mnist_file, capsys):
+    from lrlib import cli
+    from lrlib.data import MNIST_FINGERPRINT
+    from lrlib.results import find_stored, user_store
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, batch_size=100, **TINY)
+    real = make_result(experiment, loss=(2.0,), test_accuracy=0.9916)
+    user_store().save(real)
+    assert find_stored(experiment) == real  # the real MNIST named (make test): served
+    monkeypatch.setenv("LRLIB_MNIST_PATH", str(fake_mnist_file))  # say, MNIST with shuffled labels
+    assert find_stored(experiment) is None and find_stored(experiment, MNIST_FINGERPRINT) is None
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--batch-size", "100", "--profile", "tiny"]) == 0
+    out = capsys.readouterr().out
+    fingerprint = training.profile_data("tiny").fingerprint
+    assert "0.9916" not in out and f"Trained now, on data {fingerprint[:12]} (file mnist.npz)" in out
+    # Its own result, stored:
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--batch-size", "100", "--profile", "tiny"]) == 0
+    assert f"Stored result, on data {fingerprint[:12]}" in capsys.readouterr().out
+
+
+def test_a_served_result_says_it_came_from_the_real_mnist(monkeypatch, capsys):
+    from lrlib import cli
+    from lrlib.results import user_store
+    from test_results import make_result
+
+    user_store().save(make_result(Experiment("adam", 0.01, epochs=1, **TINY), loss=(2.0,)))
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    assert "Stored result, on real MNIST" in capsys.readouterr().out
+    monkeypatch.delenv("LRLIB_MNIST_PATH")  # no data named: the sample may stand in, so say so
+    assert cli.main(["run", "--lr", "0.01", "--epochs", "1", "--profile", "tiny"]) == 0
+    assert "Stored result, on real MNIST; no data file is named" in capsys.readouterr().out
+
+
+# --- issue 26, item 9: run takes a folder's path as its store --------------------------------------
+
+def test_run_takes_a_folder_path_as_its_store_and_refuses_other_things(tmp_path, monkeypatch):
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    stored = make_result(experiment, loss=(2.0,))
+    ResultStore(tmp_path / "mine").save(stored)
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained although stored"))
+    assert run(experiment, store=str(tmp_path / "mine")) == stored
+    assert run(experiment, store=tmp_path / "mine") == stored
+    assert run_many([experiment], store=tmp_path / "mine") == [stored]
+    with pytest.raises(TypeError, match=r"Argument `store` must be an lrlib.ResultStore or a folder's path. "
+                                        r"Received: store=42"):
+        run(experiment, store=42)
+
+
+# --- issue 26, item 18: a corrupt record is reported once per run() ------------------------------------
+
+def test_a_corrupt_record_is_warned_about_once_per_run(monkeypatch):
+    import warnings
+
+    from lrlib.results import CorruptResultWarning, user_store
+    from test_results import make_result
+
+    experiment = Experiment("adam", 0.01, epochs=1, **TINY)
+    path = user_store().path(experiment)
+    path.parent.mkdir(parents=True)
+    path.write_text("{ half a record")
+    monkeypatch.setattr(training, "train", lambda *a, **k: make_result(experiment, loss=(2.0,)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(experiment, verbose=False)
+    assert [str(w.message) for w in caught if w.category is CorruptResultWarning] == [
+        f"Stored result {path} is corrupt (JSONDecodeError: Expecting property name enclosed in double quotes: "
+        "line 1 column 3 (char 2)); it will be recomputed."]

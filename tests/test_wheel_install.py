@@ -25,6 +25,7 @@ def test_the_wheel_ships_the_full_profile_results(wheel):
     shipped = {n for n in names if n.startswith("lrlib/results/full/") and n.endswith(".json")}
     committed = {f"lrlib/results/full/{p.name}" for p in (ROOT / "lrlib" / "results" / "full").glob("*.json")}
     assert shipped == committed and shipped
+    assert "lrlib/results/full/SHA256SUMS" in names  # their checksums, checked on read (issue 26, item 4)
     assert not any("/quick/" in n or "/tiny/" in n for n in names)
     assert "lrlib/static/lrlib_static.js" in names  # the published book's controls
 

@@ -11,10 +11,13 @@ _LAG_RULES = ("steepest", "minimum/10")
 
 
 def _adam_seed_0():
+    """The book's stored range test of Adam with seed 0, in every profile: the quick profile's
+    test of 20 batches is too short for the running mean's lag to move a suggestion."""
     from ..catalog import scenarios
+    from ..report import BOOK_PROFILE
     from ..training import run_many
 
-    tests = [s.experiment for s in scenarios("range-tests")
+    tests = [s.experiment for s in scenarios("range-tests", BOOK_PROFILE)
              if s.experiment.experiment.optimizer == "adam" and s.experiment.experiment.seed == 0]
     return run_many(tests)[0].test
 
@@ -56,13 +59,25 @@ register(
 _WORKS = "15_does_the_range_test_work"
 
 
-def _short_runs(group: str, optimizer: str | None = None) -> list:
+def range_tests_run() -> list:
+    """The range tests of the profile, run (or read) first: the suggested rates, the cycles'
+    bounds and one-cycle's peak come from them, and a group built on them is empty until they
+    are stored, so a check that reads such a group must not depend on a chapter run before it."""
+    from ..catalog import scenarios
+    from ..training import run_many
+
+    return run_many([s.experiment for s in scenarios("range-tests")])
+
+
+def _short_runs(group: str, optimizer: str | None = None, profile: str | None = None) -> list:
     from ..catalog import scenarios, sensitivity_epochs
     from ..training import run_many
 
-    runs = run_many([s.experiment for s in scenarios(group)])
+    if group == "range-suggested" and profile is None:
+        range_tests_run()
+    runs = run_many([s.experiment for s in scenarios(group, profile)])
     if group == "range-suggested":
-        runs = [r for r in runs if r.experiment.epochs == sensitivity_epochs()]
+        runs = [r for r in runs if r.experiment.epochs == sensitivity_epochs(profile)]
     return [r for r in runs if optimizer in (None, r.experiment.optimizer)]
 
 
@@ -75,15 +90,16 @@ def _suggested_minus_best(name: str = "sgd", fraction: bool = False) -> float:
 
 
 def _inside_the_band(rule: str) -> frozenset[str]:
-    from ..catalog import scenarios
-    from ..report import good_band_width
-    from ..training import run_many
+    """The optimizers whose median suggestion by ``rule`` lies in their good band, from the
+    book's stored range tests and sweep, in every profile: the quick sweep's rates lie two
+    decades apart and no quick suggestion lands on a good one."""
+    from ..report import BOOK_PROFILE, book_runs, good_band_width
 
-    records = run_many([s.experiment for s in scenarios("range-tests")])
+    records = book_runs("range-tests")
     inside = set()
     for name in {r.plan.experiment.optimizer for r in records}:
         rate = np.median([r.test.suggestion(rule) for r in records if r.plan.experiment.optimizer == name])
-        band = good_band_width(_short_runs("adaptive-sweep", name))
+        band = good_band_width(_short_runs("adaptive-sweep", name, BOOK_PROFILE))
         if band["band from"] <= rate <= band["band to"]:
             inside.add(name)
     return frozenset(inside)

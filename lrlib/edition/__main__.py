@@ -1,6 +1,6 @@
 """``python -m lrlib.edition BUILD [--no-solutions]``: publish the learner notebooks and lrlib's
-wheel into the book built in BUILD (``_build``), as ``make book`` does after ``jupyter-book
-build`` (and ``make student-book``, without the solutions)."""
+wheel into the book built in BUILD (``_build``) and remove what no page uses, as ``make book``
+does after ``jupyter-book build`` (and ``make student-book``, without the solutions)."""
 
 import argparse
 import sys
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .myst import EditionError
 from .publish import publish
+from .slim import slim, weights
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     except (EditionError, FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{len(written)} learner notebooks and lrlib's wheel written into {args.build / 'html'}")
+    site = args.build / "html"
+    before = weights(site)
+    slim(site)
+    print(f"{len(written)} learner notebooks and lrlib's wheel written into {site}; the site before slimming: "
+          f"{before}; after: {weights(site)}")
     return 0
 
 

@@ -102,14 +102,16 @@ def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.B
                 else:
                     cells.append(nbformat.v4.new_markdown_cell(myst.render(text.strip("\n"), book, chapter)))
             continue
-        if cell.cell_type != "code" or "remove-cell" in _tags(cell):
+        if cell.cell_type != "code":
             continue
         code_seen += 1
-        if code_seen == 1:  # the set-up cell
+        if code_seen == 1:  # the set-up cell (not on the book's pages): the pinned install instead
             cells.append(nbformat.v4.new_code_cell(install_cell(pin)))
             cells.append(nbformat.v4.new_code_cell(PROFILE_CELL.substitute(profile=PROFILE)))
+        elif "remove-cell" in _tags(cell):
+            continue
         elif solution is not None:
-            solution.add(cell)
+            solution.add(cell, chapter)
         else:
             cells.append(_shown(cell))
     if solution is not None:
@@ -137,8 +139,11 @@ class _Solution:
         self.markdown: list[str] = []
         self.answers: list[nbformat.NotebookNode] = []
 
-    def add(self, cell: nbformat.NotebookNode) -> None:
-        self.answers.extend(answer_cells(cell.source))
+    def add(self, cell: nbformat.NotebookNode, chapter: str) -> None:
+        try:
+            self.answers.extend(answer_cells(cell.source))
+        except ValueError as error:
+            raise myst.EditionError(f"{chapter}: {error}") from None
         if {"remove-input", "remove-cell"} & set(_tags(cell)):
             return  # hidden in the book too: it only glues numbers for the text
         outputs = [text for output in _kept(cell.outputs) if (text := _output_markdown(output))]
@@ -167,7 +172,7 @@ def _shown(cell: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A code cell outside the solutions: its code and the book's outputs of it."""
     shown = nbformat.v4.new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
     tags = _tags(cell)
-    if {"remove-input", "hide-input"} & set(tags):  # collapsed, as in the book (JupyterLab, Notebook 7)
+    if "remove-input" in tags:  # code that only glues numbers for the text: collapsed (JupyterLab, Notebook 7)
         shown.metadata.setdefault("jupyter", {})["source_hidden"] = True
     if "remove-output" not in tags:
         shown.outputs = _kept(cell.outputs)

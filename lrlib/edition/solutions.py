@@ -41,7 +41,10 @@ def answer_cells(code: str) -> list[nbformat.NotebookNode]:
     call = CHECK_CALL.search(code)
     if call is None:
         return []
-    check = getattr(checks, call.group(1))
+    try:
+        check = getattr(checks, call.group(1))
+    except AttributeError as error:  # a chapter calls a check lrlib does not have
+        raise ValueError(str(error).split(";")[0]) from None
     return [nbformat.v4.new_code_cell(f"# Your answer: {check.form}.\n{call.group(2)} = ..."),
             nbformat.v4.new_code_cell(code)]
 

@@ -26,6 +26,7 @@ def grade_folder(folder: Path, out: Path, grader: Grader,
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise NotADirectoryError(f"Argument `folder` must be a folder of notebooks. Received: folder={str(folder)!r}")
+    check_scores_path(out)  # before grading, which may take an hour
     submissions = sorted(folder.glob("*.ipynb"))
     students = [student_of(path, grader.chapter) for path in submissions]
     repeated = sorted({s for s in students if students.count(s) > 1})
@@ -41,6 +42,25 @@ def grade_folder(folder: Path, out: Path, grader: Grader,
             progress(len(grades), len(submissions), grades[-1])
     write_csv(out, grades, grader.exercises)
     return grades
+
+
+def check_scores_path(out: Path) -> None:
+    """``ValueError`` unless ``out`` is a ``.csv`` path that is new or a scores CSV the grader
+    wrote: anything else there (a submission, a folder, another gradebook) would be lost."""
+    received = f"Received: out={str(out)!r}"
+    if out.suffix.lower() != ".csv":
+        raise ValueError(f"Argument `out` must be a .csv file. {received}")
+    if out.exists() or out.is_symlink():
+        if not out.is_file():
+            raise ValueError(f"Argument `out` must be a file, but it is a folder or another kind of file. {received}")
+        try:
+            with out.open(newline="") as file:
+                header = next(csv.reader(file), [])
+        except (OSError, UnicodeDecodeError, csv.Error):
+            header = []
+        if header[:len(COLUMNS)] != COLUMNS:
+            raise ValueError(f"Argument `out` names an existing file that is not a scores CSV written by "
+                             f"grade; it would be overwritten. Choose a new file. {received}")
 
 
 def write_csv(out: Path, grades: list[Grade], exercises: list[str]) -> None:

@@ -144,12 +144,21 @@
     return node;
   }
   const svgEl = (tag, attributes, parent) => el(tag, attributes, parent, true);
-  function format(v) {
+  function format(v, precision = 3) {
     if (v === 0) return "0";
     const a = Math.abs(v);
-    return a >= 1e4 || a < 1e-3 ? v.toExponential(0).replace("e+", "e") : String(+v.toPrecision(3));
+    return a >= 1e4 || a < 1e-3 ? v.toExponential(Math.max(0, precision - 3)).replace("e+", "e")
+      : String(+v.toPrecision(precision));
+  }
+  function labels(values) {  // as few digits as tell the ticks apart (a narrow axis needs more)
+    for (let precision = 3; precision < 12; precision++) {
+      const out = values.map((v) => format(v, precision));
+      if (new Set(out).size === out.length) return out;
+    }
+    return values.map((v) => String(v));
   }
   function ticks(low, high, log) {
+    if (!(Number.isFinite(low) && Number.isFinite(high)) || !(high > low)) return [];
     if (log) {
       const out = [], first = Math.floor(Math.log10(low)), last = Math.ceil(Math.log10(high));
       const every = Math.max(1, Math.ceil((last - first) / 8));  // at most about eight labels
@@ -160,23 +169,26 @@
       if (out.length >= 2) return out;
       return ticks(low, high, false).filter((t) => t > 0);  // less than a decade: plain ticks
     }
-    const raw = (high - low) / 5, magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    const raw = (high / 5 - low / 5), magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
     const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw);
-    const out = [];
-    for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) out.push(+t.toPrecision(12));
-    return out;
+    const first = Math.ceil(low / step), count = Math.floor(high / step + 1e-9) - first;
+    // A range too narrow for its magnitude (t + step === t) or too wide for numbers: no ticks.
+    if (!Number.isFinite(step) || !(count >= 0 && count <= 12) || first * step + step === first * step) return [];
+    return Array.from({ length: count + 1 }, (_, i) => +((first + i) * step).toPrecision(12));
   }
+  const LARGEST = 1e300;  // beyond it, spans and paddings overflow to Infinity
   function extent(xs, log, fixed) {
     if (fixed) return fixed;
-    const usable = xs.filter((x) => Number.isFinite(x) && (!log || x > 0));
+    const usable = xs.filter((x) => Number.isFinite(x) && Math.abs(x) <= LARGEST && (!log || x > 1e-300));
     if (!usable.length) return log ? [0.1, 1] : [0, 1];
-    let low = Math.min(...usable), high = Math.max(...usable);
+    let low = usable.reduce((a, b) => Math.min(a, b)), high = usable.reduce((a, b) => Math.max(a, b));
+    if (high - low <= Math.abs(high) * 1e-9) low = high;  // equal but for rounding: a constant
     if (log) {
       if (low === high) { low /= 2; high *= 2; }
-      const pad = Math.pow(high / low, 0.04);
+      const pad = Math.pow(10, (Math.log10(high) - Math.log10(low)) * 0.04);
       return [low / pad, high * pad];
     }
-    if (low === high) { low -= 0.5; high += 0.5; }
+    if (low === high) { low -= 0.5 + Math.abs(low) * 0.05; high += 0.5 + Math.abs(high) * 0.05; }
     const pad = (high - low) * 0.04;
     return [low - pad, high + pad];
   }
@@ -187,7 +199,9 @@
   function panel(parent, spec) {
     const box = el("figure", { class: "lrlib-panel" }, parent);
     if (spec.html) { box.innerHTML = spec.html; return; }
-    const W = 640, H = 330, twin = (spec.series || []).some((s) => s.axis === "y2");
+    // As wide as the column, up to 640: text keeps its size on a phone instead of shrinking with the plot.
+    const W = Math.round(clip(box.clientWidth || 640, 300, 640)), H = 330;
+    const twin = (spec.series || []).some((s) => s.axis === "y2");
     const m = { left: 66, right: twin ? 62 : 16, top: 26, bottom: 44 };
     const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img",
       "aria-label": spec.title || "plot" }, box);
@@ -199,6 +213,10 @@
       .concat(axis === "y" ? (spec.hlines || []).map((h) => h.y) : []), axis === "y" ? spec.ylog : false,
     axis === "y" ? spec.ylim : spec.y2lim);
     const yr = axisRange("y"), y2r = twin ? axisRange("y2") : null;
+    const yValues = ticks(yr[0], yr[1], spec.ylog), yLabels = labels(yValues);
+    const yTicks = spec.yticks || yValues.map((t, i) => [t, yLabels[i]]);
+    // Room for the longest tick label (about 7 px a character) beside the axis's own label.
+    m.left = Math.max(m.left, 34 + 7 * Math.max(0, ...yTicks.map(([, label]) => String(label).length)));
     const X = scale(xr, [m.left, W - m.right], spec.xlog);
     const top = spec.yinvert ? H - m.bottom : m.top, bottom = spec.yinvert ? m.top : H - m.bottom;
     const Y = scale(yr, [bottom, top], spec.ylog), Y2 = twin ? scale(y2r, [H - m.bottom, m.top], false) : null;
@@ -210,13 +228,13 @@
       t.textContent = content;
       return t;
     };
-    ticks(xr[0], xr[1], spec.xlog).forEach((t) => {
+    const xTicks = ticks(xr[0], xr[1], spec.xlog), xLabels = labels(xTicks);
+    xTicks.forEach((t, i) => {
       const px = X(t);
       if (!inside(px, m.left, W - m.right)) return;
       svgEl("line", { x1: px, x2: px, y1: m.top, y2: H - m.bottom, stroke: "#ddd" }, svg);
-      text(px, H - m.bottom + 15, format(t), { "text-anchor": "middle" });
+      text(px, H - m.bottom + 15, xLabels[i], { "text-anchor": "middle" });
     });
-    const yTicks = spec.yticks || ticks(yr[0], yr[1], spec.ylog).map((t) => [t, format(t)]);
     yTicks.forEach(([t, label]) => {
       const py = Y(t);
       if (!inside(py, m.top, H - m.bottom)) return;
@@ -224,9 +242,10 @@
       text(m.left - 5, py + 4, label, { "text-anchor": "end" });
     });
     if (twin) {
-      ticks(y2r[0], y2r[1], false).forEach((t) => {
+      const y2Ticks = ticks(y2r[0], y2r[1], false), y2Labels = labels(y2Ticks);
+      y2Ticks.forEach((t, i) => {
         const py = Y2(t);
-        if (inside(py, m.top, H - m.bottom)) text(W - m.right + 5, py + 4, format(t));
+        if (inside(py, m.top, H - m.bottom)) text(W - m.right + 5, py + 4, y2Labels[i]);
       });
       text(W - 12, H / 2, spec.y2label || "", { transform: `rotate(90 ${W - 12} ${H / 2})`, "text-anchor": "middle" });
     }
@@ -250,9 +269,10 @@
       s.x.forEach((x, i) => {
         const y = s.y[i];
         const ok = Number.isFinite(x) && Number.isFinite(y) && (!spec.xlog || x > 0) && (!spec.ylog || s.axis === "y2" || y > 0);
-        if (!ok) { pen = "M"; return; }
+        const rawX = ok ? X(x) : NaN, rawY = ok ? YS(y) : NaN;
+        if (!Number.isFinite(rawX) || !Number.isFinite(rawY)) { pen = "M"; return; }
         // Far outside the plot (a diverging run) the clip hides a point; a huge number would not parse.
-        const px = clip(X(x), -1e5, 1e5).toFixed(2), py = clip(YS(y), -1e5, 1e5).toFixed(2);
+        const px = clip(rawX, -1e5, 1e5).toFixed(2), py = clip(rawY, -1e5, 1e5).toFixed(2);
         if (s.steps && pen === "L") d += `H${px}`;  // drawstyle steps-post
         d += `${pen}${px},${py}`;
         pen = "L";
@@ -264,6 +284,12 @@
           "stroke-linecap": "butt" }, plotArea);
       }
       if (s.marker) points.forEach(([px, py]) => svgEl("circle", { cx: px, cy: py, r: s.marker, fill: s.stroke }, plotArea));
+      if (s.diverged && points.length) {  // an x where the run was last seen, held inside the frame
+        const [px, py] = points[points.length - 1];
+        const cx = clip(+px, m.left + 6, W - m.right - 6), cy = clip(+py, m.top + 6, H - m.bottom - 6);
+        svgEl("path", { d: `M${cx - 5},${cy - 5}L${cx + 5},${cy + 5}M${cx - 5},${cy + 5}L${cx + 5},${cy - 5}`,
+          stroke: s.stroke, "stroke-width": 2.5, fill: "none", class: "lrlib-diverged" }, svg);
+      }
       if (s.label) legend.push([s.label, s.stroke, s.dash]);
     });
     (spec.vlines || []).forEach((v, i) => {
@@ -314,7 +340,7 @@
         "data-control": spec.name }, label);
       const current = () => (spec.log ? Math.pow(10, +input.value) : +input.value);
       const text = (v) => (spec.percent ? (v * 100).toFixed(spec.digits) + " %"
-        : spec.log ? v.toPrecision(spec.digits || 2) : v.toFixed(spec.digits == null ? 2 : spec.digits));
+        : spec.log ? String(+v.toPrecision(3)) : v.toFixed(spec.digits == null ? 2 : spec.digits));
       input.addEventListener("input", () => { show(text(current())); onChange(current()); });
       show(text(current()));
       return row;
@@ -456,10 +482,14 @@
         trajectory(optimizer, options, state.rate, state.steps, problem));
     });
     const distance = (p) => Math.hypot(p[0] - problem.minimum[0], p[1] - problem.minimum[1]);
+    // Diverged: stopped early on a number too large to hold, or ended a million times farther than it started.
+    const diverged = (path) => path.points.length <= state.steps || !(distance(path.points[path.points.length - 1])
+      <= 1e6 * distance(problem.start));
     const left = { title: `${problem.name}, lr ${g3(state.rate)}`, xlabel: "x", ylabel: "y",
       xlim: problem.extent.slice(0, 2), ylim: problem.extent.slice(2), series: paths.map((path) => ({
         x: path.points.map((p) => p[0]), y: path.points.map((p) => p[1]), color: path.color, width: 1, marker: 1.5,
-        label: `${path.name}: ends ${g3(distance(path.points[path.points.length - 1]))} from the minimum` })) };
+        diverged: diverged(path), label: diverged(path) ? `${path.name}: diverged (x marks where it left)`
+          : `${path.name}: ends ${g3(distance(path.points[path.points.length - 1]))} from the minimum` })) };
     left.series.push({ x: [problem.start[0]], y: [problem.start[1]], color: "black", marker: 4, line: false, label: "start" },
       { x: [problem.minimum[0]], y: [problem.minimum[1]], color: "black", marker: 6, line: false, label: "minimum" });
     const ratio = (path, i) => path.gradients.map((g, k) => (g[i] !== 0
@@ -599,6 +629,7 @@
     });
     showRelevant();
     draw();
+    root.lrlibState = state;  // what the view draws from (the browser tests compare the readouts with it)
     root.setAttribute("data-ready", "true");
   }
 

@@ -17,7 +17,7 @@ ifneq ($(MNIST),)
 export LRLIB_MNIST_PATH ?= $(abspath $(MNIST))
 endif
 
-.PHONY: book test reproduce lab benchmark student clean
+.PHONY: book student-book test reproduce lab benchmark student clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ book: $(STAMP)
 		$(BIN)/jupyter-book build . --warningiserror --keep-going
 	$(BIN)/python -m lrlib.edition _build
 	@echo "The book is at _build/html/index.html, each chapter's learner notebook beside its page"
+
+## student-book: the same book and learner notebooks with no solution anywhere (pages, search
+## index, notebooks), for a class whose assignments count: built from a copy of the sources with
+## the solutions taken out, into _build/student/_build/html
+student-book: $(STAMP)
+	rm -rf _build/student
+	$(BIN)/python -m lrlib.edition.student_book _build/student/sources
+	LRLIB_PROFILE=full LRLIB_STORED_ONLY=1 LRLIB_RESULTS_DIR=$(CURDIR)/lrlib/results \
+		$(BIN)/jupyter-book build _build/student/sources --path-output _build/student --warningiserror --keep-going
+	$(BIN)/python -m lrlib.edition _build/student/_build --no-solutions
+	@echo "The student book is at _build/student/_build/html/index.html: no solutions in it"
 
 ## test: unit tests, every notebook under nbval (quick profile), the book build, and the
 ## book and one chapter's live widgets in headless Chromium (screenshots in _build/screenshots)

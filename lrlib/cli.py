@@ -78,15 +78,22 @@ def build_parser() -> argparse.ArgumentParser:
     student.add_argument("--force", action="store_true",
                          help="write even into the book's own folder or over notebooks that have solutions")
 
-    marking = commands.add_parser("grade", help="execute submitted notebooks and write a CSV of scores",
-                                  description="Execute each notebook of a folder in a fresh kernel, read the "
-                                              "latest verdict of each exercise's check, and write one CSV row "
-                                              "per notebook (a broken or timed-out one gets a row too).")
-    marking.add_argument("folder", type=Path, help="folder of submitted .ipynb files")
+    marking = commands.add_parser("grade", help="grade a folder of submitted notebooks of one chapter into a CSV",
+                                  description="Run each notebook of a folder in its own sandbox (a fresh folder, "
+                                              "HOME and results cache; a time and memory limit), take the answers "
+                                              "it gave the chapter's checks as data, and judge them here, in this "
+                                              "process. One CSV row per student (from the file name), the "
+                                              "executed notebooks beside it, a summary at the end.")
+    marking.add_argument("folder", type=Path, help="folder of submitted .ipynb files, one per student")
+    marking.add_argument("--chapter", required=True,
+                         help="the chapter assigned: its notebook's name or number (11); its exercises are the "
+                              "denominator")
     marking.add_argument("--out", type=Path, default=Path("scores.csv"), help="CSV to write (default scores.csv)")
-    marking.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default 600)")
+    marking.add_argument("--limit", type=int, default=600, help="seconds one notebook may run (default 600)")
+    marking.add_argument("--memory-gb", type=float, default=8.0,
+                         help="address space one notebook may take, in GiB (default 8; 0: no cap)")
     marking.add_argument("--profile", choices=sorted(PROFILES), default="quick",
-                         help="profile the notebooks run in (default quick)")
+                         help="profile the notebooks run and are judged in (default quick)")
     return parser
 
 
@@ -135,12 +142,13 @@ def _student_edition(args) -> int:
 
 
 def _grade(args) -> int:
-    from .classroom import grade
+    from .grading import Grader, grade_folder, progress_bar, summary
 
-    grades = grade(args.folder.expanduser(), args.out.expanduser(), timeout=args.timeout, profile=args.profile)
-    for g in grades:
-        print(f"{g.notebook}: {g.score}/{len(g.passed)} ({g.status})")
-    print(f"Scores of {len(grades)} notebooks written to {args.out}")
+    grader = Grader(args.chapter, profile=args.profile, limit=args.limit, memory_gb=args.memory_gb or None)
+    grades = grade_folder(args.folder.expanduser(), args.out.expanduser(), grader, progress=progress_bar())
+    print(summary(grades, grader.exercises))
+    print(f"Scores of {len(grades)} students written to {args.out}, "
+          f"the executed notebooks to {args.out.parent / (args.out.stem + '-notebooks')}")
     return 0
 
 

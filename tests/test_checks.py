@@ -27,8 +27,8 @@ def test_a_right_answer_passes_and_is_recorded(toy):
 def test_hints_sharpen_from_the_form_to_the_first_wrong_value_to_the_idea(toy):
     first, second, third = toy([1, 5, 9]), toy([1, 5, 9]), toy([1, 5, 9])
     assert not first and "the form is right (a list of 3 numbers), but 2 of 3 values are off" in repr(first)
-    assert "try 2" in repr(second) and "entry 1, 5, is too large" in repr(second) and "idea" not in repr(second)
-    assert "try 3" in repr(third) and "The idea: count from one." in repr(third)
+    assert "try 2" in repr(second) and "entry 1, 5, is not right" in repr(second) and "idea" not in repr(second)
+    assert "try 3" in repr(third) and "Revisit the idea: count from one." in repr(third)
     assert checks.scores() == {"ex-toy-list": False}
 
 
@@ -36,13 +36,25 @@ def test_hints_sharpen_from_the_form_to_the_first_wrong_value_to_the_idea(toy):
     (3.0, "a list of 3 numbers, but it is the number 3.0"),
     ([1, 2], "but it is a list of 2"),
     ("1, 2, 3", "but it is the text '1, 2, 3'"),
-    (..., "Ellipsis (no answer yet)"),
-    (None, "None (no answer yet)"),
+    (..., "no answer yet; the answer should be a list of 3 numbers"),
+    (None, "no answer yet; the answer should be a list of 3 numbers"),
     ([1, 2, float("nan")], "not finite"),
 ])
-def test_a_wrong_form_is_named_whatever_the_try(toy, answer, words):
+def test_a_wrong_form_or_no_answer_is_named_and_uses_up_no_hint(toy, answer, words):
     for _ in range(3):
-        assert words in repr(toy(answer))
+        feedback = repr(toy(answer))
+        assert words in feedback and "try" not in feedback
+    assert "try 1" in repr(toy([1, 5, 9])) and checks.scores() == {"ex-toy-list": False}
+
+
+def test_a_single_number_is_never_said_to_be_too_large_or_too_small(monkeypatch):
+    # "too large / too small" with unlimited tries lets a student bisect to the answer: the second
+    # try already names the idea to revisit instead.
+    check = Check("ex-toy-number", "99_toy", "one number", expected=lambda: 0.02, idea="think of the factor.")
+    monkeypatch.setitem(_core._CHECKS, check.exercise, check)
+    hints = [repr(check(answer)) for answer in (0.5, 0.001, 0.03)]
+    assert not any("large" in hint or "small" in hint for hint in hints)
+    assert "0.001 is not it. Revisit the idea: think of the factor." in hints[1] and "0.02" not in " ".join(hints)
 
 
 def test_a_known_mistake_gets_its_own_hint(toy):
@@ -67,7 +79,7 @@ def test_a_function_answer_that_raises_is_feedback_not_a_crash(monkeypatch):
 @pytest.mark.parametrize("expected, right, wrong, hint", [
     ("adam", " Adam ", "sgd", "it is not 'sgd'"),
     (frozenset({"adam", "nadam"}), ["Nadam", "adam"], {"adam", "sgd"}, "'sgd' does not belong in it"),
-    ({"a": 1.0, "b": 2.0}, {"b": 2, "a": 1}, {"a": 1.0, "b": 3.0}, "at 'b', 3 is too large"),
+    ({"a": 1.0, "b": 2.0}, {"b": 2, "a": 1}, {"a": 1.0, "b": 3.0}, "at 'b', 3 is not it"),
 ])
 def test_texts_sets_and_dicts(monkeypatch, expected, right, wrong, hint):
     check = Check("ex-toy-kinds", "99_toy", "an answer", expected=lambda: expected, idea="think.")
@@ -177,3 +189,13 @@ def test_chapter_15_checks_read_the_stored_runs(book_results):
             inside.add(name)
     assert checks.suggested_steepest(inside)
     assert not checks.suggested_steepest(inside ^ {"sgd"})
+
+
+def test_no_hint_of_decay_constants_states_the_answer():
+    # Its third hint once gave both formulas solved for k.
+    right = checks.decay_constants.expected()
+    hints = " ".join(repr(checks.decay_constants({"time": 0.5, "exponential": 0.5})) for _ in range(4))
+    assert "Revisit the idea" in hints
+    for value in right.values():
+        assert f"{value:.3g}" not in hints and f"{value:.2g}" not in hints
+    assert not any(formula in hints for formula in ("9 / 24", "ln(10) / 24", "1 + k * 24 = 10"))

@@ -1,7 +1,6 @@
-"""The student edition (no solution leaks, outputs cleared, an answer cell per check) and the
-grader (a CSV row for every submission, whether it passes, fails, raises, hangs or is broken)."""
+"""The student edition: no solution leaks, outputs cleared, an answer cell per check (the grader's
+tests are in test_grading.py)."""
 
-import csv
 import re
 
 import nbformat
@@ -9,13 +8,7 @@ import pytest
 
 from lrlib import classroom
 from lrlib.cli import main
-
-SOLUTION = re.compile(r"```\{solution-start\}.*?```\{solution-end\}", re.S)
-CHECK_LINE = re.compile(r"^checks\.\w+\(\w+\)$")
-
-
-def text_of(notebook):
-    return "\n".join(cell.source for cell in notebook.cells)
+from solution_helpers import CHECK_LINE, secret_lines, text_of
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +20,7 @@ def edition(tmp_path_factory):
 @pytest.mark.parametrize("chapter", classroom.book_chapters(), ids=lambda p: p.name)
 def test_no_solution_text_leaks_into_the_student_edition(edition, chapter):
     teacher = text_of(nbformat.read(chapter, as_version=4))
-    outside = SOLUTION.sub("", teacher)
-    solution_lines = {line.strip() for block in SOLUTION.findall(teacher) for line in block.splitlines()}
-    secret = {line for line in solution_lines
-              if len(line) > 25 and line not in outside and not CHECK_LINE.match(line)}
+    secret = secret_lines(chapter)
     student = text_of(edition[chapter.name])
     assert not [line for line in secret if line in student]
     assert "solution-start" not in student and "solution-end" not in student
@@ -62,57 +52,16 @@ def test_book_chapters_refuses_a_folder_without_chapters(tmp_path):
         classroom.book_chapters(tmp_path)
 
 
-def submission(path, *sources, chapter="11_how_adaptive_optimizers_adapt"):
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    notebook.metadata["lrlib"] = {"chapter": chapter, "edition": "student"}
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, path)
-
-
-def test_the_grader_writes_a_row_for_every_submission(tmp_path):
-    folder = tmp_path / "submissions"
-    folder.mkdir()
-    imports = "from lrlib import checks"
-    submission(folder / "ana.ipynb", imports, "checks.adaptive_stable_rate(0.02)", "checks.adaptive_adagrad(1.0)")
-    submission(folder / "ben.ipynb", imports, "1 / 0", "checks.adaptive_stable_rate(0.01)")
-    submission(folder / "cy.ipynb", imports, "checks.adaptive_stable_rate(0.02)", "import time\ntime.sleep(120)")
-    (folder / "dee.ipynb").write_text("{ this is not a notebook")
-    out = tmp_path / "scores.csv"
-    grades = classroom.grade(folder, out, timeout=20)
-    rows = {row["notebook"]: row for row in csv.DictReader(out.open())}
-    assert set(rows) == {"ana.ipynb", "ben.ipynb", "cy.ipynb", "dee.ipynb"} and len(grades) == 4
-    assert rows["ana.ipynb"]["ex-adaptive-stable-rate"] == "1" and rows["ana.ipynb"]["ex-adaptive-adagrad"] == "0"
-    assert rows["ana.ipynb"]["status"] == "ok" and rows["ana.ipynb"]["score"] == "1"
-    assert rows["ana.ipynb"]["profile"] == "quick" and rows["dee.ipynb"]["profile"] == ""
-    assert rows["ana.ipynb"]["out of"] == "3"  # every exercise of the chapter, tried or not
-    assert rows["ben.ipynb"]["status"] == "errors in 1 cells" and rows["ben.ipynb"]["score"] == "0"
-    assert rows["cy.ipynb"]["status"] == "timed out in 1 cells" and rows["cy.ipynb"]["score"] == "1"
-    assert rows["dee.ipynb"]["status"].startswith("unreadable") and rows["dee.ipynb"]["score"] == "0"
-
-
-def test_the_grader_records_the_profile_a_notebook_switched_to(tmp_path):
-    # The teacher asks for quick; the notebook's own visible line wins, and its checks expect that
-    # profile's answers: the row keeps the profile and its status says it differs.
-    folder = tmp_path / "submissions"
-    folder.mkdir()
-    submission(folder / "eve.ipynb", "import lrlib\nlrlib.use_profile('tiny')", "from lrlib import checks",
-               "checks.adaptive_stable_rate(0.02)")
-    out = tmp_path / "scores.csv"
-    [eve] = classroom.grade(folder, out, timeout=60)
-    assert eve.profile == "tiny" and eve.status == "ran in profile 'tiny', not 'quick'" and eve.score == 1
-    with out.open() as file:
-        header, row = list(csv.reader(file))
-    assert header[:4] == ["notebook", "chapter", "status", "profile"] and row[3] == "tiny"
-
-
 def test_the_command_line_writes_the_edition_and_refuses_a_missing_folder(tmp_path, capsys):
     assert main(["student-edition", str(tmp_path / "students")]) == 0
     assert len(list((tmp_path / "students").glob("*.ipynb"))) == len(classroom.book_chapters())
-    assert main(["grade", str(tmp_path / "nowhere")]) == 2
+    assert main(["grade", str(tmp_path / "nowhere"), "--chapter", "11"]) == 2
     error = capsys.readouterr().err
-    assert "folder=" in error and "nowhere" in error
-    assert main(["grade", str(tmp_path / "students"), "--timeout", "0"]) == 2
-    assert "timeout=0" in capsys.readouterr().err
+    assert error.startswith("error: ") and "folder=" in error and "nowhere" in error
+    assert main(["grade", str(tmp_path / "students"), "--chapter", "11", "--limit", "0"]) == 2
+    assert "limit=0" in capsys.readouterr().err
+    assert main(["grade", str(tmp_path / "students"), "--chapter", "99"]) == 2
+    assert "chapter='99'" in capsys.readouterr().err
 
 
 # --- issue 26, item 1: the student edition never strips the solutions of the instructor's copy ------------
@@ -147,29 +96,3 @@ def test_the_student_edition_refuses_to_overwrite_notebooks_with_solutions(small
     assert main(["student-edition", str(out), "--book", str(small_book), "--force"]) == 0
     # A student edition written before is replaced without --force.
     assert main(["student-edition", str(out), "--book", str(small_book)]) == 0
-
-
-# --- issue 26, item 2: the grader checks where it writes before grading, and overwrites only its own CSV --
-
-@pytest.mark.parametrize("name, why", [("subs/ana.ipynb", "must be a .csv"), ("subs/old.csv", "not a scores CSV"),
-                                       ("folder.csv", "must be a file")])
-def test_the_grader_refuses_an_output_that_is_not_its_own_csv_before_grading(tmp_path, capsys, monkeypatch,
-                                                                             name, why):
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    submission(subs / "ana.ipynb", "from lrlib import checks")
-    (subs / "old.csv").write_text("student,mark\nana,3\n")
-    (tmp_path / "folder.csv").mkdir()
-    before = {path.name: path.read_bytes() for path in subs.iterdir()}
-    graded = []
-    monkeypatch.setattr(classroom, "grade_notebook", lambda *args: graded.append(args))
-    assert main(["grade", str(subs), "--out", str(tmp_path / name)]) == 2
-    error = capsys.readouterr().err
-    assert error.count("error:") == 1 and why in error and "out=" in error
-    assert not graded and {path.name: path.read_bytes() for path in subs.iterdir()} == before
-
-
-def test_the_grader_overwrites_a_scores_csv_it_wrote(tmp_path):
-    out = tmp_path / "scores.csv"
-    out.write_text("notebook,chapter,status,ex-a,score,out of\n")
-    classroom.check_scores_path(out)  # no error

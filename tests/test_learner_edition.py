@@ -163,6 +163,17 @@ def test_a_learner_notebook_folds_solutions_and_keeps_what_the_book_showed(book)
                                          "version": "0.1.0", "commit": "0123456789abcdef"}
 
 
+def test_a_learner_notebook_without_solutions_keeps_only_the_cells_to_answer_in(book):
+    folded = learner_notebook(toy_executed(), "02_toy", book, PIN)
+    student = learner_notebook(toy_executed(), "02_toy", book, PIN, solutions=False)
+    nbformat.validate(student)
+    text = "\n".join(cell.source for cell in student.cells)
+    assert "<details>" not in text and "secret" not in text and "answer = 12" not in text
+    assert "folded away" not in student.cells[1].source and "Answer each exercise in the cell" in student.cells[1].source
+    assert [c.source for c in student.cells if c.cell_type == "code"] == \
+        [c.source for c in folded.cells if c.cell_type == "code"]
+
+
 def test_the_install_cell_installs_the_pinned_wheel_and_says_what_to_do_when_it_cannot(book, tmp_path):
     learner = learner_notebook(toy_executed(), "02_toy", book, PIN)
     install = learner.cells[2].source

@@ -18,6 +18,7 @@ import numpy as np
 _CHECKS: dict[str, "Check"] = {}
 _tries: Counter = Counter()
 _latest: dict[str, bool] = {}
+_answers: dict[str, Any] = {}  # the latest answer given to each check: what the grader extracts
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,29 @@ class Check:
         return self.exercise.removeprefix("ex-").replace("-", "_")
 
     def __call__(self, answer: Any) -> Feedback:
-        expected = self.expected()
+        _answers[self.exercise] = answer
+        _latest[self.exercise] = False
+        if answer is None or answer is Ellipsis:
+            return Feedback(self.exercise, False, f"Not yet ({self.exercise}): no answer yet; the answer should be "
+                                                  f"{self.form}.")
         prepared = self._prepare(answer)
-        problem = _form_problem(prepared, expected, self.form)
-        difference = None if problem else _first_difference(prepared, expected, self.rtol, self.atol)
+        problem, difference = self.compare(prepared)
         if problem is None and difference is None:
             _tries.pop(self.exercise, None)
             _latest[self.exercise] = True
             return Feedback(self.exercise, True, f"Right! ({self.exercise})")
+        if problem:  # the form is taught at once, and uses up no hint about the value
+            return Feedback(self.exercise, False, f"Not yet ({self.exercise}): {problem}")
         _tries[self.exercise] += 1
-        _latest[self.exercise] = False
-        hint = problem or self._hint(prepared, difference)
-        return Feedback(self.exercise, False, f"Not yet ({self.exercise}, try {_tries[self.exercise]}): {hint}")
+        return Feedback(self.exercise, False,
+                        f"Not yet ({self.exercise}, try {_tries[self.exercise]}): {self._hint(prepared, difference)}")
+
+    def compare(self, prepared: Any, expected: Any = None) -> tuple[str | None, "_Difference | None"]:
+        """Why a prepared answer has the wrong form, or how it differs from ``expected`` (computed
+        when None); both None when it is right. Counts no try: the grader judges with it."""
+        expected = self.expected() if expected is None else expected
+        problem = _form_problem(prepared, expected, self.form)
+        return problem, None if problem else _first_difference(prepared, expected, self.rtol, self.atol)
 
     def _prepare(self, answer: Any) -> Any:
         try:
@@ -83,15 +95,17 @@ class Check:
             return _Unusable(f"{type(error).__name__}: {error}")
 
     def _hint(self, prepared: Any, difference: "_Difference") -> str:
+        """Never the answer, never which way it lies (a single number could be bisected to): how
+        much is wrong, then which value, then the idea to revisit (at once for a single number)."""
         for mistake in self.mistakes:
             if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None:
                 return mistake.hint
         tries = _tries[self.exercise]
         if tries == 1:
             return f"the form is right ({self.form}), but {difference.count}. Look again, then check again."
-        if tries == 2:
+        if tries == 2 and not difference.single:
             return f"{difference.first}."
-        return f"{difference.first}. The idea: {self.idea}"
+        return f"{difference.first}. Revisit the idea: {self.idea}"
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,8 @@ class _Unusable:
 @dataclass(frozen=True)
 class _Difference:
     count: str  # how much is wrong, without saying where
-    first: str  # the first wrong value, without giving the right one away
+    first: str  # the first wrong value, without giving the right one away or the side it lies on
+    single: bool = False  # the answer is one value: naming it wrong says no more than "off"
 
 
 def register(*checks: Check) -> None:
@@ -126,10 +141,16 @@ def scores() -> dict[str, bool]:
     return dict(_latest)
 
 
+def answers() -> dict[str, Any]:
+    """The latest answer given to each exercise's check in this session, as given."""
+    return dict(_answers)
+
+
 def reset() -> None:
-    """Forget every try and verdict (a fresh session)."""
+    """Forget every try, verdict and answer (a fresh session)."""
     _tries.clear()
     _latest.clear()
+    _answers.clear()
 
 
 def _is_number(value: Any) -> bool:
@@ -187,7 +208,7 @@ def _first_difference(answer: Any, expected: Any, rtol: float, atol: float) -> _
     if isinstance(expected, str):
         if answer.strip().lower() == expected.lower():
             return None
-        return _Difference("the answer is not the right one", f"it is not {answer!r}")
+        return _Difference("the answer is not the right one", f"it is not {answer!r}", single=True)
     if isinstance(expected, dict):
         for key in expected:
             difference = _first_difference(answer[key], expected[key], rtol, atol)
@@ -207,7 +228,6 @@ def _first_difference(answer: Any, expected: Any, rtol: float, atol: float) -> _
     if wrong.size == 0:
         return None
     where = int(wrong[0])
-    side = "too large" if given[where] > values[where] else "too small"
     if values.size == 1:
-        return _Difference("the value is off", f"{given[where]:.6g} is {side}")
-    return _Difference(f"{wrong.size} of {values.size} values are off", f"entry {where}, {given[where]:.6g}, is {side}")
+        return _Difference("the value is off", f"{given[where]:.6g} is not it", single=True)
+    return _Difference(f"{wrong.size} of {values.size} values are off", f"entry {where}, {given[where]:.6g}, is not right")

@@ -44,8 +44,8 @@ def _best_in_lower_quarter(lower: bool = True) -> int:
 register(
     Check("ex-clr-third-peak", _CLR, "one number, a learning rate",
           expected=_rate_at_third_peak, rtol=1e-3,
-          idea="triangular2 halves the height of each new cycle: the third peak is base + (max - base) / 4, "
-               "at step 5 x step_size.",
+          idea="triangular2 halves the height of each new cycle: work out the third cycle's height from the "
+               "first's, and the step at which its peak falls (a cycle is two step sizes long).",
           mistakes=(Mistake(lambda: _rate_at_third_peak("triangular"),
                             "that is triangular's peak, which never shrinks; triangular2 halves each cycle."),
                     Mistake(lambda: _BASE + (_PEAK - _BASE) / 8, "the third cycle is halved twice, not three times."))),
@@ -97,8 +97,8 @@ def _images_ahead_at_two_epochs(sign: float = 1.0) -> int:
 register(
     Check("ex-one-cycle-fastai", _ONE_CYCLE, "a one-cycle Schedule from lrlib.schedules",
           expected=lambda: _rates_of(_fastai_schedule()), prepare=_rates_of, rtol=1e-4,
-          idea="schedules.one_cycle(0.0093, 3 * 192, warmup_fraction=0.25, final_divisor=1e5): total_steps counts "
-               "optimizer steps, not epochs.",
+          idea="take fastai's warm-up share and final divisor from the text, and remember that total_steps "
+               "counts optimizer steps, not epochs.",
           mistakes=(Mistake(lambda: _rates_of(_fastai_schedule(0.3, 2.5e5)),
                             "those are PyTorch OneCycleLR's defaults (30 % warm-up, ending 2.5e5 below the peak)."),
                     Mistake(lambda: _rates_of(_fastai_schedule(total_steps=3)),

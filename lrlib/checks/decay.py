@@ -135,8 +135,8 @@ register(
     Check("ex-decay-constants", _WHAT,
           "a dict of two decay constants: {'time': ..., 'exponential': ...}",
           expected=_constants, rtol=2e-3,
-          idea="the last of 25 epochs is epoch 24. Time decay needs 1 + k * 24 = 10; exponential decay "
-               "needs exp(-k * 24) = 1/10, so k = ln(10) / 24.",
+          idea="each schedule must bring the rate down to a tenth of its start at the last epoch Keras asks "
+               "for (it counts epochs from 0): write that condition with each formula and solve it for k.",
           mistakes=(Mistake(lambda: _constants(last=_EPOCHS),
                             "both constants assume the rate reaches a tenth at epoch 25, but Keras counts "
                             "epochs from 0: the last of 25 epochs is epoch 24."),
@@ -148,8 +148,8 @@ register(
                             "logarithm, ln(10), not log10(10) = 1."))),
     Check("ex-decay-step-fix", _WHAT, "a Python function of the epoch that returns the rate",
           expected=_course_step_decay, prepare=_on_epochs, rtol=1e-6,
-          idea="the course halves 0.01 every 8 epochs and Keras calls the function with epochs 0 to 24: "
-               "the rate is 0.01 * 0.5 ** floor(epoch / 8), so the first drop comes at epoch 8.",
+          idea="the course halves the rate every 8 epochs, the first time at epoch 8, and Keras calls the "
+               "function with epochs 0 to 24: find the epoch at which your formula drops first.",
           mistakes=(Mistake(_article_step_decay,
                             "that is still the article's formula: floor((1 + epoch) / 8) drops at epoch 7, "
                             "one epoch early, because Keras counts epochs from 0."),

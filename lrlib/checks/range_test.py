@@ -51,8 +51,8 @@ register(
     Check("ex-range-own", _CHAPTER, "the RangeTest that lrlib.range_test.range_test returned",
           expected=lambda: {"first rate": 1e-4, "decades per batch": 6 / 59},
           prepare=_shape_of_test, rtol=0.01,
-          idea="range_test(model, x, y, start=1e-4, end=1e2, steps=60, batch_size=32): 60 batches cover "
-               "6 decades in 59 equal steps of log-rate."),
+          idea="call range_test with the exercise's start, end and number of batches: its rates are equal "
+               "steps of log-rate, one fewer step than batches."),
 )
 
 

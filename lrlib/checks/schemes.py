@@ -195,8 +195,8 @@ register(
     Check("ex-article-time-fix", _ARTICLE_CODE, "a function of the epoch (or the list of its 25 rates)",
           expected=lambda: _on_epochs(_course_time_decay().with_steps_per_epoch(1).values),
           prepare=_on_epochs, rtol=1e-6,
-          idea="return initial_rate / (1 + k * epoch) with initial_rate = 0.01 and k = 9 / 24, computed from "
-               "the epoch alone, with no global variable.",
+          idea="the time-decay formula with chapter 6's constants, computed from the epoch alone: no "
+               "variable that each call changes.",
           mistakes=(Mistake(_article_compounding,
                             "those are the article's compounding rates: each call multiplies the rate the previous "
                             "call already shrank; compute it from the initial rate and the epoch instead."),
@@ -209,8 +209,8 @@ register(
     Check("ex-article-per-step", _ARTICLE_CODE,
           "an lrlib schedule (or a function of the optimizer's step)",
           expected=_per_step_time_decay, prepare=_on_steps, rtol=1e-6,
-          idea="schedules.time_decay(0.01, k / 192, steps_per_epoch=1) with k = 9 / 24: with one 'epoch' per "
-               "step the formula sees the step, and k / 192 per step adds up to k per epoch.",
+          idea="with one 'epoch' per step the formula sees the optimizer's step: spread each epoch's decay "
+               "over the steps of an epoch, so that it adds up to the per-epoch constant after one epoch.",
           mistakes=(Mistake(lambda: _per_step_time_decay(per_step=False),
                             "that is chapter 6's schedule, which changes once per epoch (look inside an epoch); "
                             "Keras 2's decay changed the rate at every step."),

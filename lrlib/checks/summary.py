@@ -30,7 +30,7 @@ def _one_cycle_search_epochs(seeds: int = 1) -> int:
 
 register(
     Check("ex-summary-best", _SUMMARY, "one strategy's name, as the table's index writes it",
-          expected=_ranked, idea="table['median test accuracy'].idxmax()",
+          expected=_ranked, idea="rank the strategies by the table's median test accuracy; the answer is a row's name.",
           mistakes=(Mistake(lambda: _ranked(best=False), "that is the lowest median; take the highest."),)),
     Check("ex-summary-search-epochs", _SUMMARY, "one whole number of epochs",
           expected=_one_cycle_search_epochs, rtol=0.0,

@@ -69,20 +69,23 @@ import lrlib
 lrlib.use_profile("$profile")
 ''')
 
+FOLDED = "Each exercise's solution is folded away under *Solution*; answer in the cell"
 ABOUT = string.Template('''\
 > **The learner edition of this chapter.** The text, figures and tables below are the book's
 > own, from its run in the *full* profile (the article's setup: all of MNIST). Read it first;
 > then run the cells to make the results yours. They run in the **$profile** profile, set in
 > the second code cell, so your numbers will differ from those in the text; switch that line to
-> `"full"` to reproduce the text's numbers. Each exercise's solution is folded away under
-> *Solution*; answer in the cell below it and run the check. In Colab, pick *Runtime → Change
-> runtime type → GPU* before training anything. The published page: [$title]($page).
+> `"full"` to reproduce the text's numbers. $solutions below it and run the check.
+> In Colab, pick *Runtime → Change runtime type → GPU* before training anything. The published
+> page: [$title]($page).
 ''')
 
 
 def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.Book,
-                     pin: Pin) -> nbformat.NotebookNode:
-    """The learner edition of ``chapter`` from the notebook the book build executed."""
+                     pin: Pin, solutions: bool = True) -> nbformat.NotebookNode:
+    """The learner edition of ``chapter`` from the notebook the book build executed; with
+    ``solutions=False``, for a class whose assignments count, each solution leaves only the cells
+    to answer in."""
     cells, solution, inside = [], None, False
     code_seen = 0
     for cell in executed.cells:
@@ -90,7 +93,7 @@ def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.B
             pieces, inside = segments(cell.source, inside)
             for kind, text in pieces:
                 if kind == "start":
-                    solution = _Solution(text, myst.exercise_number(book, text, chapter))
+                    solution = _Solution(text, myst.exercise_number(book, text, chapter), solutions)
                 elif kind == "end":
                     cells.extend(solution.cells())
                     solution = None
@@ -113,7 +116,8 @@ def learner_notebook(executed: nbformat.NotebookNode, chapter: str, book: myst.B
             cells.append(_shown(cell))
     if solution is not None:
         raise myst.EditionError(f"{chapter}: the solution of {solution.label!r} has no solution-end")
-    about = ABOUT.substitute(profile=PROFILE, title=book.titles.get(chapter, chapter), page=book.page(chapter))
+    about = ABOUT.substitute(profile=PROFILE, title=book.titles.get(chapter, chapter), page=book.page(chapter),
+                             solutions=FOLDED if solutions else "Answer each exercise in the cell")
     cells.insert(1, nbformat.v4.new_markdown_cell(about))
     learner = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(executed.metadata))
     learner.metadata["lrlib"] = {"chapter": chapter, "edition": "learner", "profile": PROFILE,
@@ -127,10 +131,11 @@ def install_cell(pin: Pin) -> str:
 
 
 class _Solution:
-    """One open solution: its Markdown and code so far, folded into ``<details>`` at its end."""
+    """One open solution: its Markdown and code so far, folded into ``<details>`` at its end (or
+    left out, ``shown=False``)."""
 
-    def __init__(self, label: str, number: int):
-        self.label, self.number = label, number
+    def __init__(self, label: str, number: int, shown: bool = True):
+        self.label, self.number, self.shown = label, number, shown
         self.markdown: list[str] = []
         self.answers: list[nbformat.NotebookNode] = []
 
@@ -145,6 +150,8 @@ class _Solution:
         self.markdown.append("\n\n".join([f"```python\n{cell.source.strip()}\n```", *outputs]))
 
     def cells(self) -> list[nbformat.NotebookNode]:
+        if not self.shown:
+            return self.answers
         folded = myst.fold(self.number, "\n\n".join(self.markdown))
         return [nbformat.v4.new_markdown_cell(folded), *self.answers]
 

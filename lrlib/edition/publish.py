@@ -115,9 +115,9 @@ def chapters(root: Path = ROOT) -> list[str]:
     return sorted(path.stem for path in (root / "book").glob("[0-9][0-9]_*.ipynb"))
 
 
-def publish(build: Path, root: Path = ROOT) -> list[Path]:
-    """Write the learner notebooks and lrlib's wheel into the built site ``build/html``; return
-    the notebooks written. Fails, naming the chapter and the construct, on anything it cannot
+def publish(build: Path, root: Path = ROOT, solutions: bool = True) -> list[Path]:
+    """Write the learner notebooks (with their solutions folded, or none: ``solutions=False``) and
+    lrlib's wheel into the built site ``build/html``; return the notebooks written. Fails, naming the chapter and the construct, on anything it cannot
     render, before writing any notebook."""
     build = Path(build)
     site = build / "html"
@@ -132,7 +132,7 @@ def publish(build: Path, root: Path = ROOT) -> list[Path]:
     notebooks = {}  # every chapter rendered before anything is written
     for chapter in chapters(root):
         executed = nbformat.read(build / "jupyter_execute" / "book" / f"{chapter}.ipynb", as_version=4)
-        notebooks[chapter] = learner_notebook(executed, chapter, book, pin)
+        notebooks[chapter] = learner_notebook(executed, chapter, book, pin, solutions)
     wheels = site / "lrlib"
     shutil.rmtree(wheels, ignore_errors=True)
     if build_wheel(wheels / commit, root).name != wheel_name:

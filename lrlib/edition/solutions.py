@@ -47,3 +47,21 @@ def answer_cells(code: str) -> list[nbformat.NotebookNode]:
         raise ValueError(str(error).split(";")[0]) from None
     return [nbformat.v4.new_code_cell(f"# Your answer: {check.form}.\n{call.group(2)} = ..."),
             nbformat.v4.new_code_cell(code)]
+
+
+def without_solutions(cells: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """``cells`` with every solution taken out: its Markdown goes, and its code gives way to the
+    cells to answer in (``answer_cells``). The student edition and the student book start here."""
+    kept, inside = [], False
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            kept.extend(answer_cells(cell.source) if inside else [cell])
+            continue
+        pieces, inside_after = segments(WHOLE.sub("", cell.source), inside)
+        text = "".join(piece for kind, piece in pieces if kind == "outside")
+        if text == cell.source:
+            kept.append(cell)
+        elif text.strip():
+            kept.append(nbformat.v4.new_markdown_cell(text))
+        inside = inside_after
+    return kept

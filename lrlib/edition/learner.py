@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import nbformat
 
+from ..report.common import GLUE_PREFIX
 from . import myst
 from .solutions import answer_cells, segments
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # a live control: nothing to show until run
-GLUE = "application/papermill.record/"
 PROFILE = "quick"  # as `make lab`, the instructors' page and the grader
 
 
@@ -187,7 +187,7 @@ def _kept(outputs: list) -> list:
         data = output.get("data", {})
         if output.output_type == "stream" and output.name == "stderr":
             continue
-        if WIDGET_VIEW in data or any(mime.startswith(GLUE) for mime in data):
+        if WIDGET_VIEW in data or any(mime.startswith(GLUE_PREFIX) for mime in data):
             continue
         output = copy.deepcopy(output)
         if "execution_count" in output:

@@ -84,8 +84,7 @@ def _options(lines: list[str]) -> tuple[dict[str, str], str]:
 def _directive(name: str, argument: str, options: dict, body: str, book: Book, chapter: str) -> str:
     if name == "admonition" and "dropdown" in options.get("class", "").split():  # folded in the book too
         title = re.sub(r"`([^`]+)`", r"<code>\1</code>", _inline(argument, book, chapter))  # HTML: no Markdown there
-        return (f"<details>\n<summary><b>{title}</b></summary>\n\n"
-                f"{render(body, book, chapter)}\n\n</details>")
+        return details(f"<b>{title}</b>", render(body, book, chapter))
     if name == "admonition":
         return box(f"**{_inline(argument, book, chapter)}**", render(body, book, chapter))
     if name in BOX_TITLES:
@@ -113,10 +112,14 @@ def box(title: str, body: str) -> str:
     return "\n".join(f"> {line}".rstrip() for line in lines)
 
 
+def details(summary: str, body: str) -> str:
+    """``body`` folded under ``summary``: ``<details>`` stays closed in every front end until clicked."""
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
 def fold(number: int, body: str) -> str:
-    """A solution folded away: ``<details>`` stays closed in every front end until clicked."""
-    return (f"<details>\n<summary><b>Solution to Exercise {number}</b> (click to open; try it yourself "
-            f"first)</summary>\n\n{body}\n\n</details>")
+    """A solution folded away."""
+    return details(f"<b>Solution to Exercise {number}</b> (click to open; try it yourself first)", body)
 
 
 def exercise_number(book: Book, label: str, chapter: str) -> int:

@@ -112,7 +112,9 @@ def _citations(bibliography: Path) -> dict[str, tuple[str, str]]:
 
 
 def chapters(root: Path = ROOT) -> list[str]:
-    return sorted(path.stem for path in (root / "book").glob("[0-9][0-9]_*.ipynb"))
+    from ..classroom import book_chapters
+
+    return [path.stem for path in book_chapters(root / "book")]
 
 
 def publish(build: Path, root: Path = ROOT, solutions: bool = True) -> list[Path]:

@@ -99,3 +99,31 @@ def test_the_helpers_keep_their_old_names_in_training():
     for name in ("MissingResultError", "stored_only", "find_stored_for_training", "compiled_model", "profile_data",
                  "split_sizes", "check_fits_data", "steps_per_epoch", "describe_device", "provenance"):
         assert getattr(training, name) is getattr(run_setup, name), name
+
+
+# --- lrlib.widgets: one module per part of the book, every control also at the package's top -----
+
+def test_every_public_name_of_the_widgets_parts_is_also_in_the_package():
+    import importlib
+    import pkgutil
+
+    from lrlib import widgets
+
+    parts = [info.name for info in pkgutil.iter_modules(widgets.__path__)]
+    assert set(parts) == {"common", "fixed_rates", "decay", "adaptive", "range_tests", "cycles"}
+    for part in parts:
+        module = importlib.import_module(f"lrlib.widgets.{part}")
+        defined = ast.parse(Path(module.__file__).read_text(encoding="utf-8")).body  # its own names, not imports
+        own = [node.name if hasattr(node, "name") else node.targets[0].id for node in defined
+               if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.Assign))]
+        assert own, part
+        for name in (name for name in own if not name.startswith("_")):
+            assert getattr(widgets, name) is getattr(module, name), f"widgets.{name} (from widgets.{part})"
+    assert widgets._Control in vars(widgets).values()  # the base the static-view tests enumerate
+
+
+def test_the_widgets_parts_import_each_other_only_through_common(graph):
+    parts = {name for name in graph if name.startswith("lrlib.widgets.")}
+    for part in parts - {"lrlib.widgets.common"}:
+        assert graph[part] & parts <= {"lrlib.widgets.common"}, part
+    assert not graph["lrlib.widgets.common"] & parts

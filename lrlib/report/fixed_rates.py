@@ -145,3 +145,39 @@ def time_share_below(results: Sequence[Result], accuracy: float) -> float:
         raise ValueError("Argument `results` must hold at least one run. Received: results=[]")
     total = sum(r.wall_time_s for r in results)
     return sum(r.wall_time_s for r in results if r.test_accuracy < accuracy) / total
+
+
+DESCENT_RULES = ("sgd", "momentum", "adam")
+
+
+def descent_path(rate: float, rule: str = "sgd", curvature: float = 1.0, start: float = 1.0, steps: int = 20,
+                 momentum: float = 0.9, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> np.ndarray:
+    """The positions ``w`` (``start`` first, then one per step) of a descent on the 1-D loss
+    ``curvature * w**2 / 2``, whose gradient is ``g = curvature * w``. ``rule="sgd"``:
+    ``w <- w - rate * g``; ``"momentum"``: ``v <- momentum * v - rate * g``, ``w <- w + v``
+    (Keras's SGD with momentum); ``"adam"``: Keras's Adam (moving averages ``m`` and ``v`` of
+    ``g`` and ``g**2``, bias-corrected, ``w <- w - rate * m_hat / (sqrt(v_hat) + epsilon)``,
+    with ``epsilon`` added as Keras adds it). The primer's picture of the update rules."""
+    from .. import validation
+
+    rate = validation.number("rate", rate, minimum=0.0)
+    steps = validation.integer("steps", steps, minimum=0)
+    if rule not in DESCENT_RULES:
+        raise ValueError(f"Argument `rule` must be one of {DESCENT_RULES}. Received: rule={rule!r}")
+    w, velocity, m, v = float(start), 0.0, 0.0, 0.0
+    path = [w]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            g = curvature * w
+            if rule == "sgd":
+                w = w - rate * g
+            elif rule == "momentum":
+                velocity = momentum * velocity - rate * g
+                w = w + velocity
+            else:
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g * g
+                step_rate = rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+                w = w - step_rate * m / (math.sqrt(v) + epsilon)
+            path.append(w)
+    return np.asarray(path, dtype=float)

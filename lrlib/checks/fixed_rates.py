@@ -9,6 +9,8 @@ import numpy as np
 from ._core import Check, Mistake, register
 
 _INTRO = "01_introduction"
+_PRIMER = "01_primer"
+_DECIDING = "01_when_is_a_difference_real"
 _BASELINE = "02_baseline"
 _LARGE = "03_too_large"
 _SMALL = "04_too_small"
@@ -40,6 +42,42 @@ def _outcome_kind(answer):
     if isinstance(answer, Result):
         answer = answer.outcome
     return answer.kind if isinstance(answer, Outcome) else answer
+
+
+# --- 01: the primer and how the book decides ---------------------------------------------------
+
+_PRIMER_CURVATURE = 4.0
+
+
+def _largest_stable_rate(curvature: float = _PRIMER_CURVATURE) -> float:
+    """The largest rate at which plain gradient descent on ``curvature * w**2 / 2`` does not
+    run away: each step multiplies w by 1 - rate * curvature, which must stay within [-1, 1]."""
+    return 2.0 / curvature
+
+
+def _sampling_images(single: bool = False, z: float | None = None) -> int:
+    from ..report import noise
+
+    a, b, n = 0.96, 0.95, 2_000
+    if single:
+        return round(noise.sampling_error(a, n) * n)
+    error = noise.difference_sampling_error(a, b, n)
+    return round(error * (1 if z is None else z / noise.Z_95) * n)
+
+
+def _repeats(optimizer: str, rate: float, epochs: int = 10):
+    from ..report import noise
+
+    return next(group for group in noise.stored_repeats() if (group[0].experiment.optimizer,
+                group[0].experiment.learning_rate, group[0].experiment.epochs) == (optimizer, rate, epochs))
+
+
+def _sgd_against_adam(metric: str = "val_accuracy") -> dict:
+    from ..report import noise
+
+    found = noise.compare(_repeats("sgd", 0.1), _repeats("adam", 0.01), metric)
+    return {"difference in images": found.images, "margin in images": found.noise.margin_images,
+            "verdict": found.verdict}
 
 
 # --- 02: the baseline ------------------------------------------------------------------------
@@ -186,6 +224,30 @@ def _wasted_time(count_runs: bool = False) -> float:
 
 
 register(
+    Check("ex-primer-stable-rate", _PRIMER, "one number, a learning rate",
+          expected=_largest_stable_rate, rtol=0.0, atol=0.01,
+          idea="the gradient of 4 w²/2 is 4 w, so a step multiplies w by 1 - 4 η; the descent settles while "
+               "that factor lies between -1 and 1.",
+          mistakes=(Mistake(lambda: 2.0,
+                            "2 is the limit for a curvature of 1; here the gradient is 4 w, four times steeper."),
+                    Mistake(lambda: 1 / _PRIMER_CURVATURE,
+                            "at 1/4 the descent lands on the minimum in one step; larger rates zigzag, and still "
+                            "settle for a while."))),
+    Check("ex-deciding-sampling", _DECIDING, "one number, a count of images",
+          expected=_sampling_images, rtol=0.0, atol=0.5,
+          idea="1.96 * sqrt(a(1 - a)/n + b(1 - b)/n) with a = 0.96, b = 0.95 and n = 2,000, times n, rounded.",
+          mistakes=(Mistake(lambda: _sampling_images(single=True),
+                            "that is the error of one accuracy; a difference carries the noise of both."),
+                    Mistake(lambda: _sampling_images(z=1.0),
+                            "that is one standard error (about 68 %); the book's margin is the 95 % interval, "
+                            "1.96 standard errors."))),
+    Check("ex-deciding-verdict", _DECIDING,
+          "a dict {'difference in images': ..., 'margin in images': ..., 'verdict': ...}",
+          expected=_sgd_against_adam, rtol=0.0, atol=0.5,
+          idea="noise.compare(sgd_runs, adam_runs, 'val_accuracy'): its images, noise.margin_images and verdict.",
+          mistakes=(Mistake(lambda: _sgd_against_adam("test_accuracy"),
+                            "that compares test accuracies; the exercise compares on validation accuracy, "
+                            "the images that choose."),)),
     Check("ex-intro-parameters", _INTRO, "one number, the values per image that reach the dense layer",
           expected=_flattened_size, rtol=0.0, atol=0.5,
           idea="each unpadded 3x3 convolution takes 2 pixels off each side length and each 2x2 pooling "

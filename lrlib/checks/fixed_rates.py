@@ -192,7 +192,7 @@ def _band_widths(measure: str = "decades") -> dict[str, float]:
     widths = {}
     for optimizer in ("adam", "sgd"):
         runs = [r for r in _sweep().values() if r.experiment.optimizer == optimizer]
-        band = report.good_band_width(runs)
+        band = report.tie_band(runs)
         if measure == "decades":
             widths[optimizer] = band["width"]
         elif measure == "natural log":
@@ -204,14 +204,25 @@ def _band_widths(measure: str = "decades") -> dict[str, float]:
 
 
 def _tied_with_best() -> frozenset[str]:
-    from .. import report
+    from ..report import noise
 
-    return frozenset(report.tied_with_best(_sweep(), report.book_seed_spread()))
+    return frozenset(noise.tied_with_best(_sweep(), "val_accuracy"))
+
+
+def _tied_on_test() -> frozenset[str]:
+    """The same rule applied to test accuracy: what choosing on the test images would give."""
+    from ..report import noise
+
+    runs = _sweep()
+    best = max(runs, key=lambda name: runs[name].test_accuracy)
+    return frozenset(name for name in runs
+                     if name == best or noise.compare(runs[name], runs[best], "test_accuracy").verdict == "tie")
 
 
 def _best_alone() -> frozenset[str]:
-    runs = _sweep()
-    return frozenset({max(runs, key=lambda name: runs[name].test_accuracy)})
+    from ..report import noise
+
+    return frozenset({noise.choose(_sweep(), "val_accuracy")})
 
 
 def _wasted_time(count_runs: bool = False) -> float:
@@ -335,19 +346,22 @@ register(
                             "that counts the epochs still needed after the run; give the epoch itself."))),
     Check("ex-waste-band-width", _WASTE, "a dict of widths in decades: {'adam': ..., 'sgd': ...}",
           expected=_band_widths, rtol=0.0, atol=0.01,
-          idea="report.good_band_width on each optimizer's runs of the book's sweep: log10 of the highest good "
-               "rate over the lowest.",
+          idea="report.tie_band on each optimizer's runs of the book's sweep: the rates that tie on validation "
+               "accuracy with the optimizer's best; log10 of the highest of them over the lowest.",
           mistakes=(Mistake(lambda: _band_widths("rates"),
                             "those count the rates in the band; measure its width in decades, log10(high / low)."),
                     Mistake(lambda: _band_widths("natural log"),
                             "that is the natural logarithm; a decade is a factor of 10, so use log10."))),
     Check("ex-waste-tied", _WASTE, "a set of run names such as 'adam 0.001'",
           expected=_tied_with_best,
-          idea="report.tied_with_best on the book's sweep's runs by name, with report.book_seed_spread() as "
-               "the spread.",
+          idea="noise.tied_with_best on the book's sweep's runs by name, on 'val_accuracy': the runs that "
+               "noise.compare calls a tie with the best on validation.",
           mistakes=(Mistake(_best_alone,
-                            "that is the single best run; runs within the seed spread of it are tied with it "
-                            "and belong in the set."),)),
+                            "that is the single best run; runs within the noise margin of it are tied with it "
+                            "and belong in the set."),
+                    Mistake(_tied_on_test,
+                            "that decides on test accuracy; the book decides on validation accuracy and looks at "
+                            "the test images once, for the setting chosen."))),
     Check("ex-waste-time", _WASTE, "one number, a share between 0 and 1",
           expected=_wasted_time, rtol=0.0, atol=0.005,
           idea="add the wall_time_s of the runs below 98 % test accuracy and divide by the wall time of all "

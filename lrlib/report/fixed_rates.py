@@ -181,3 +181,48 @@ def descent_path(rate: float, rule: str = "sgd", curvature: float = 1.0, start: 
                 w = w - step_rate * m / (math.sqrt(v) + epsilon)
             path.append(w)
     return np.asarray(path, dtype=float)
+
+
+def tie_band(results: Sequence[Result], metric: str = "val_accuracy") -> dict:
+    """The good band of one optimizer's sweep by the book's noise rule: the unbroken run of rates
+    around the one ``noise.choose`` picks on ``metric`` (a validation metric) whose runs (one, or
+    several seeds) ``noise.compare`` calls a tie with it. Returns the ``best rate``, ``band from``
+    and ``band to``, the ``width`` in decades (log10 of their ratio) and the ``tied`` rates
+    (ascending; a tied rate cut off by a worse one is listed but not in the band)."""
+    from . import noise
+
+    if not results:
+        raise ValueError("Argument `results` must hold one optimizer's runs. Received: results=[]")
+    optimizers = {r.experiment.optimizer for r in results}
+    if len(optimizers) != 1:
+        raise ValueError(f"Argument `results` must hold runs of one optimizer. Received: {sorted(optimizers)}")
+    by_rate: dict[float, list[Result]] = {}
+    for result in results:
+        by_rate.setdefault(result.experiment.initial_rate, []).append(result)
+    rates = sorted(by_rate)
+    best = noise.choose(by_rate, metric)
+    tied = set(noise.tied_with_best(by_rate, metric))
+    low = high = rates.index(best)
+    while low > 0 and rates[low - 1] in tied:
+        low -= 1
+    while high < len(rates) - 1 and rates[high + 1] in tied:
+        high += 1
+    return {"best rate": float(best), "band from": float(rates[low]), "band to": float(rates[high]),
+            "width": float(math.log10(rates[high] / rates[low])), "tied": [float(r) for r in rates if r in tied]}
+
+
+def versus_article(result: Result, article_accuracy: float) -> dict:
+    """Our test accuracy against the article's figure for the same setting, by the book's noise
+    rule: ``difference in images`` (ours minus the article's, signed), the ``margin in images``
+    (the larger of the widest seed range stored for the optimizer, ``noise.seed_noise_for``, and
+    the sampling error of the difference, ``noise.difference_sampling_error``) and the
+    ``verdict``, ``"tie"`` when the difference is within the margin, else ``"apart"``."""
+    from . import noise
+
+    images = test_images(result)
+    ours, theirs = float(result.test_accuracy), float(article_accuracy)
+    margin = max(noise.seed_noise_for(result.experiment.optimizer, "test_accuracy"),
+                 noise.difference_sampling_error(ours, theirs, images))
+    difference = ours - theirs
+    return {"difference in images": int(round(difference * images)), "margin in images": int(round(margin * images)),
+            "verdict": "tie" if abs(difference) <= margin else "apart"}

@@ -19,6 +19,7 @@ from typing import Any
 import keras
 
 from . import validation
+from .prodigy import Prodigy
 from .schedules import MOMENTUM_KINDS, KerasSchedule, Schedule
 
 OPTIMIZERS = {
@@ -34,11 +35,13 @@ OPTIMIZERS = {
 
 
 # Published after the article (issue 28): Lion (Chen et al. 2023), LAMB (You et al. 2020) and
-# Muon (Jordan et al. 2024), as Keras 3.15 ships them.
+# Muon (Jordan et al. 2024), as Keras 3.15 ships them; Prodigy (Mishchenko & Defazio 2023),
+# which Keras lacks, as lrlib writes it (``lrlib.prodigy``, tested against the authors' code).
 NEWER_OPTIMIZERS = {
     "lion": keras.optimizers.Lion,
     "lamb": keras.optimizers.Lamb,
     "muon": keras.optimizers.Muon,
+    "prodigy": Prodigy,
 }
 
 ALL_OPTIMIZERS = {**OPTIMIZERS, **NEWER_OPTIMIZERS}
@@ -111,6 +114,11 @@ OPTION_RULES: dict[str, Callable[[str, Any], Any]] = {
     "rms_rate": _optional(validation.positive),
     "exclude_layers": _patterns,
     "warmup_steps": lambda name, value: validation.integer(name, value, minimum=0),
+    **dict.fromkeys(("d0", "d_coef"), validation.positive),
+    "beta_3": _optional(_fraction),
+    "growth_rate": _optional(lambda name, value: validation.number(name, value, minimum=1.0)),
+    **dict.fromkeys(("decouple", "use_bias_correction", "safeguard_warmup"), validation.boolean),
+    "slice_p": _positive_count,
 }
 
 # Where one optimizer's rule for an option differs from ``OPTION_RULES``: Keras's Lion refuses a

@@ -20,6 +20,7 @@ import keras
 
 from . import validation
 from .prodigy import Prodigy
+from .schedule_free import KerasScheduleFreeAdamW, ScheduleFreeAdamW
 from .schedules import MOMENTUM_KINDS, KerasSchedule, Schedule
 
 OPTIMIZERS = {
@@ -35,12 +36,16 @@ OPTIMIZERS = {
 
 
 # Published after the article (issue 28): Lion (Chen et al. 2023), LAMB (You et al. 2020) and
-# Muon (Jordan et al. 2024), as Keras 3.15 ships them; Prodigy (Mishchenko & Defazio 2023),
-# which Keras lacks, as lrlib writes it (``lrlib.prodigy``, tested against the authors' code).
+# Muon (Jordan et al. 2024), as Keras 3.15 ships them; schedule-free AdamW (Defazio et al. 2024)
+# as its authors' code computes it (``lrlib.schedule_free``; Keras 3.15's differs, and stays
+# available as ``keras_schedule_free_adamw`` to show how); Prodigy (Mishchenko & Defazio 2023),
+# which Keras lacks (``lrlib.prodigy``). Both of lrlib's are tested against the authors' code.
 NEWER_OPTIMIZERS = {
     "lion": keras.optimizers.Lion,
     "lamb": keras.optimizers.Lamb,
     "muon": keras.optimizers.Muon,
+    "schedule_free_adamw": ScheduleFreeAdamW,
+    "keras_schedule_free_adamw": KerasScheduleFreeAdamW,
     "prodigy": Prodigy,
 }
 
@@ -119,13 +124,17 @@ OPTION_RULES: dict[str, Callable[[str, Any], Any]] = {
     "growth_rate": _optional(lambda name, value: validation.number(name, value, minimum=1.0)),
     **dict.fromkeys(("decouple", "use_bias_correction", "safeguard_warmup"), validation.boolean),
     "slice_p": _positive_count,
+    **dict.fromkeys(("r", "weight_lr_power"), _non_negative),
 }
 
 # Where one optimizer's rule for an option differs from ``OPTION_RULES``: Keras's Lion refuses a
-# beta_1 of 0 (sign descent) and takes 1.
+# beta_1 of 0 (sign descent) and takes 1; schedule-free AdamW divides by beta_1 to find x.
 OPTIMIZER_RULES: dict[tuple[str, str], Callable[[str, Any], Any]] = {
     ("lion", "beta_1"): lambda name, value: validation.number(name, value, minimum=0.0, maximum=1.0,
                                                               exclusive_minimum=True),
+    **dict.fromkeys([("schedule_free_adamw", "beta_1"), ("keras_schedule_free_adamw", "beta_1")],
+                    lambda name, value: validation.number(name, value, minimum=0.0, maximum=1.0,
+                                                          exclusive_minimum=True)),
 }
 
 

@@ -6,6 +6,12 @@ lrlib's at x (the evaluation weights, as the method prescribes) and at y; for Ke
 only weights it has). Trains in lrlib's environment, stores nothing:
 
     LRLIB_MNIST_PATH=... PYTHONPATH=. python reference/schedule_free_mnist_trial.py [epochs]
+
+Its output on 2 shared CPU cores (TensorFlow 2, Keras 3.15.1, 2026-12-06), one seed each:
+adam 0.001: training loss 0.093, validation accuracy 0.9832, test 0.9849; Keras's 0.0025:
+0.083, 0.9828, test 0.9851 (at y); lrlib's 0.0025: 0.070, 0.9862, test 0.9878 at x (0.9884
+at y). Keras's bug does not make it slow here; a training loss near 1 after 2 epochs is what
+the quick profile gives (2,000 images, 14 steps: Adam 1.31, Keras's schedule-free 1.09).
 """
 
 import sys

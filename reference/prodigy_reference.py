@@ -72,7 +72,7 @@ def main() -> None:
            "versions": {"torch": torch.__version__, "prodigyopt": _version("prodigyopt"), "numpy": np.__version__,
                         "python": sys.version.split()[0]}}
     path = pathlib.Path(__file__).with_name("prodigy_reference.json")
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    path.write_text(json.dumps(out) + "\n")
     print(f"wrote {path}")
 
 

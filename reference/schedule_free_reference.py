@@ -81,7 +81,7 @@ def main() -> None:
            "versions": {"torch": torch.__version__, "schedulefree": version("schedulefree"), "numpy": np.__version__,
                         "python": sys.version.split()[0]}}
     path = pathlib.Path(__file__).with_name("schedule_free_reference.json")
-    path.write_text(json.dumps(out, indent=1) + "\n")
+    path.write_text(json.dumps(out) + "\n")
     print(f"wrote {path}")
 
 

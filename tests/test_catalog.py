@@ -190,3 +190,48 @@ def test_every_group_built_from_stored_range_tests_waits_for_them_in_a_parallel_
 
     waiting = {group for group in catalog.GROUPS if scenarios(group, "tiny") == []}  # no range test stored yet
     assert waiting == set(BUILT_FROM_STORED)
+
+
+# --- issue 28: after the article -----------------------------------------------------------------
+
+def test_the_after_sweep_covers_each_method_with_at_least_seven_settings():
+    sweep = scenarios("after-sweep", "full")
+    by_method = {}
+    for s in sweep:
+        by_method.setdefault(s.experiment.optimizer, []).append(s.experiment)
+    assert set(by_method) == set(catalog.AFTER_METHODS.values())
+    assert all(len(runs) >= 7 for runs in by_method.values()) and len(sweep) == 36
+    assert {s.experiment.epochs for s in sweep} == {10} and {s.experiment.seed for s in sweep} == {0}
+    assert all(not isinstance(s.experiment.learning_rate, Schedule) for s in sweep)  # fixed rates
+    prodigy = by_method["prodigy"]
+    assert {e.learning_rate for e in prodigy} == {1.0}  # its knob is d_coef, not the rate
+    assert sorted(dict(e.optimizer_options)["d_coef"] for e in prodigy) == list(catalog.AFTER_SWEEP_D_COEFS)
+    assert 0.0025 in {e.learning_rate for e in by_method["schedule_free_adamw"]}  # its default
+    assert len({s.experiment.key() for s in sweep}) == len(sweep)
+    quick = scenarios("after-sweep", "quick")
+    assert len(quick) == 16 and {s.experiment.effective_epochs for s in quick} == {2}
+
+
+def test_the_after_budgets_fit_each_methods_schedule_to_its_budget():
+    runs = {s.name: s.experiment for s in scenarios("after-budgets", "full")}
+    assert len(runs) == 5 * (3 + 5 + 5)
+    for method in catalog.AFTER_METHODS:
+        assert {runs[f"{method} 2 epochs seed {seed}"].seed for seed in catalog.HEADLINE_SEEDS} == set(catalog.HEADLINE_SEEDS)
+        assert f"{method} 1 epochs seed 3" not in runs and f"{method} 3 epochs seed 4" in runs
+    lion = runs["lion 2 epochs seed 0"].learning_rate
+    assert lion.kind == "wsd" and lion.args["total_steps"] == 2 * 192 and lion.args["warmup_steps"] == 19
+    assert lion.args["peak_rate"] == 3e-4 and lion.args["decay_fraction"] == 0.2
+    assert runs["muon 3 epochs seed 0"].learning_rate.args["peak_rate"] == 1e-3
+    free = runs["schedule-free adamw 3 epochs seed 0"]
+    assert free.learning_rate == 0.0025 and dict(free.optimizer_options) == {"warmup_steps": 29}
+    prodigy = runs["prodigy 1 epochs seed 0"].learning_rate
+    assert prodigy.kind == "cosine_decay" and prodigy.args["initial_rate"] == 1.0 and prodigy.args["decay_steps"] == 192
+    quick = scenarios("after-budgets", "quick")
+    assert len(quick) == 5 * 2 and {s.experiment.seed for s in quick} == {0}
+
+
+def test_after_budget_run_refuses_an_unknown_method_and_a_zero_budget():
+    with pytest.raises(ValueError, match="method='adam'"):
+        catalog.after_budget_run("adam", 2, "full")
+    with pytest.raises(ValueError, match="epochs"):
+        catalog.after_budget_run("lion", 0, "full")

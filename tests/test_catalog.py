@@ -116,7 +116,10 @@ def test_cycle_bounds_and_one_cycle_peak_come_from_the_stored_range_tests(book_r
     assert high == pytest.approx(sorted(b[1] for b in adam)[2], rel=0.05)
     peak = catalog.suggested_rates("full")["adam"]
     budgets = scenarios("one-cycle-budgets", "full")
-    assert len(budgets) == len(catalog.ONE_CYCLE_BUDGETS) * 3
+    seeds = {budget: sorted(s.experiment.seed for s in budgets if s.experiment.epochs == budget)
+             for budget in catalog.ONE_CYCLE_BUDGETS}
+    assert seeds == {budget: list(catalog.HEADLINE_SEEDS) if budget in catalog.HEADLINE_BUDGETS else [0, 1, 2]
+                     for budget in catalog.ONE_CYCLE_BUDGETS}  # five seeds where the headline turns
     for s in budgets:  # each budget a run of its own, its cycle fitted to the budget
         rate = s.experiment.learning_rate
         assert (rate.kind, rate.args["peak_rate"]) == ("one_cycle", peak)
@@ -157,9 +160,12 @@ def test_cycle_groups_are_empty_until_their_range_tests_are_stored(isolated_resu
 def test_the_competitors_time_to_accuracy_runs():
     baseline = scenarios("baseline-each-epoch", "full")
     assert [(s.experiment.learning_rate, s.experiment.epochs, s.experiment.test_each_epoch) for s in baseline] \
-        == [(0.001, 25, True)] * 3
+        == [(0.001, 25, True)] * len(catalog.HEADLINE_SEEDS)
     decays = scenarios("decay-budgets", "full")
     assert sorted({s.experiment.epochs for s in decays}) == list(catalog.DECAY_BUDGETS)
+    for budget in catalog.HEADLINE_BUDGETS:  # every strategy has as many seeds as one-cycle there
+        assert sorted(s.experiment.seed for s in decays if s.experiment.epochs == budget) == list(catalog.HEADLINE_SEEDS)
+    assert {s.experiment.seed for s in scenarios("clr", "full")} == set(catalog.HEADLINE_SEEDS)
     grid = {s.experiment for s in scenarios("decay-grid", "full") + scenarios("decay-seeds", "full")}
     ten = [s.experiment for s in decays if s.experiment.epochs == 10]
     assert len(ten) == 3 and set(ten) <= grid  # the decay grid's own runs: shared, not trained again

@@ -346,5 +346,5 @@ def seed_noise_quotes(profile: str = "full") -> dict:
         own = table[table["optimizer"] == optimizer]
         where = own.loc[own["validation range"].idxmax()]
         quotes |= {f"{optimizer}_val_seed_noise": f"{100 * val:.2f}",
-                   f"{optimizer}_val_seed_noise_where": f"{where['learning rate']}, {where['epochs']} epochs"}
+                   f"{optimizer}_val_seed_noise_where": f"the {where['learning rate']} runs of {where['epochs']} epochs"}
     return quotes

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import matplotlib
@@ -260,12 +261,29 @@ def test_result_browser_switches_groups_without_training(monkeypatch):
         ResultBrowser({"empty": []})
 
 
-def grid_of(cells):
-    """Results of a small decay grid: ``cells`` maps (optimizer, scheme, rate) to test accuracy."""
+def with_val_accuracy(result, accuracy):
+    """``result`` with ``accuracy`` as its validation accuracy in every epoch (so at the kept one)."""
+    history = {**result.history, "val_accuracy": [accuracy] * len(result.history["val_accuracy"])}
+    return type(result)(**{**result.__dict__, "history": history})
+
+
+def grid_of(cells, test_offset=0.0, seed=0):
+    """Results of a small decay grid: ``cells`` maps (optimizer, scheme, rate) to validation
+    accuracy; the test accuracy is the same plus ``test_offset`` (a dict by cell, or one number)."""
     def rate_for(scheme, rate):
         return rate if scheme == "fixed" else decay_schedule(scheme, rate, 5)
-    return [result_at(rate_for(scheme, rate), accuracy, optimizer)
-            for (optimizer, scheme, rate), accuracy in cells.items()]
+
+    def offset(cell):
+        return test_offset.get(cell, 0.0) if isinstance(test_offset, dict) else test_offset
+
+    runs = []
+    for cell, accuracy in cells.items():
+        optimizer, scheme, rate = cell
+        run = with_val_accuracy(result_at(rate_for(scheme, rate), accuracy + offset(cell), optimizer), accuracy)
+        if seed:
+            run = type(run)(**{**run.__dict__, "experiment": dataclasses.replace(run.experiment, seed=seed)})
+        runs.append(run)
+    return runs
 
 
 GRID = {("adam", "fixed", 1e-3): 0.990, ("adam", "step", 1e-3): 0.9895, ("adam", "time", 1e-3): 0.980,
@@ -279,14 +297,32 @@ def test_scheme_of_names_fixed_rates_and_decays():
 
 
 def test_grid_table_marks_runs_near_each_optimizers_best():
-    table = report.grid_table(grid_of(GRID), tolerance=0.005).set_index(["optimizer", "scheme", "initial rate"])
-    assert table.loc[("adam", "step", 1e-2), "test accuracy"] == pytest.approx(0.992)
+    table = report.grid_table(grid_of(GRID, test_offset=0.001), tolerance=0.005).set_index(
+        ["optimizer", "scheme", "initial rate"])
+    assert table.loc[("adam", "step", 1e-2), "val accuracy"] == pytest.approx(0.992)
+    assert table.loc[("adam", "step", 1e-2), "test accuracy"] == pytest.approx(0.993)
     assert set(table["seed"]) == {0}
     good = set(table.index[table["good"]])
     # Adam's best is 0.992: 0.990, 0.9895, 0.9915 are within 0.005, 0.980 and 0.970 are not;
     # SGD's best is 0.950: 0.949 is within, 0.940 is not.
     assert good == {("adam", "fixed", 1e-3), ("adam", "step", 1e-3), ("adam", "step", 1e-2),
                     ("adam", "time", 1e-2), ("sgd", "fixed", 1e-1), ("sgd", "time", 1e-1)}
+
+
+def test_grid_table_and_scheme_winners_choose_on_validation_and_refuse_a_test_metric():
+    # On test, time would be Adam's best at 0.01 and the fixed rate good; validation decides.
+    runs = grid_of(GRID, test_offset={("adam", "time", 1e-2): 0.01, ("adam", "fixed", 1e-2): 0.02})
+    table = report.grid_table(runs, tolerance=0.005)
+    winners = report.scheme_winners(table)
+    assert winners.loc[("adam", 1e-2), "best scheme"] == "step"
+    assert winners.loc[("adam", 1e-2), "test accuracy"] == pytest.approx(0.992)  # reported beside, not chosen on
+    assert not table.set_index(["optimizer", "scheme", "initial rate"]).loc[("adam", "fixed", 1e-2), "good"]
+    for refused in (lambda: report.grid_table(runs, metric="test_accuracy"),
+                    lambda: report.scheme_winners(table, metric="test_accuracy")):
+        with pytest.raises(ValueError, match="validation metric.*the test set only reports"):
+            refused()
+    by_loss = report.grid_table(runs, metric="val_loss")
+    assert "val loss" in by_loss.columns and by_loss["good"].all()  # every run has the same validation loss
 
 
 def test_scheme_winners_names_the_best_scheme_its_gain_and_ties():

@@ -162,6 +162,7 @@ def test_the_range_test_works_chapters_claims_hold_on_the_stored_runs():
     table = report.suggestions_on_sweep(sweep, records, short)  # on validation accuracy
     assert table["good"].all()  # "each of the four optimizers reaches a good rate's accuracy"
     assert table.loc["adam", "where"] == "inside the band"  # "Adam's ... inside"
+    assert table.loc["adam", "verdict"] == "a tie"  # "whether the suggestion costs Adam anything is undecided"
     assert (table.loc[["sgd", "adagrad", "adadelta"], "where"] == "between the band and a bad rate").all()
     assert table["seed spread (decades)"].max() < 1  # "less than the grid's step"
     long = [r for r in suggested if r.experiment.epochs == 25]

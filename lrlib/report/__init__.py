@@ -21,7 +21,7 @@ from .decay_quotes import (  # noqa: F401
     scheme_choice_quotes, long_run_quotes, seed_leads, seed_winner_quotes, seed_noise_quotes,
 )
 from .adaptive import (  # noqa: F401
-    optimizer_table, good_band_width, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
+    optimizer_table, good_band_width, band_edges, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
     band_width_table,
 )
 from .range_tests import (  # noqa: F401

@@ -87,7 +87,7 @@ def decay_schedule(scheme: str, initial_rate: float, epochs: int) -> schedules.S
     raise ValueError(f"Argument `scheme` must be one of {DECAY_SCHEMES}. Received: scheme={scheme!r}")
 
 
-DECAY_START = {"adam": 0.01, "sgd": 0.5}  # rates where a fixed rate leaves accuracy on the table
+DECAY_START = {"adam": 0.01, "sgd": 0.5}  # the upper end of each optimizer's good fixed rates, where decay has room to help
 
 
 def _epochs_in(profile: str | None, epochs: int) -> int:
@@ -213,9 +213,9 @@ def adaptive_sweep(profile: str | None = None) -> list[Scenario]:
             for name in sensitivity_optimizers(profile) for rate in sensitivity_rates(profile)]
 
 
-# The sweep's cells on which a good band's edge hangs by less than the seed-to-seed spread
-# (``report.noisy_band_edges`` on the full-profile sweep; a test keeps this list in step with the
-# stored results). Each is repeated with two more seeds to see whether the band's width holds.
+# The sweep's cells on which a good band's edge hung by less than the seed-to-seed spread, when
+# the bands were still read on test accuracy (``report.noisy_band_edges``; a test records how the
+# list was chosen). Each is repeated with two more seeds to see whether the band's width holds.
 SENSITIVITY_REPEATS = (("adam", 0.01), ("adamax", 0.001), ("adamw", 0.01), ("rmsprop", 0.01))
 
 

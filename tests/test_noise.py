@@ -165,6 +165,9 @@ def test_tied_with_best_and_leads_over(monkeypatch):
     assert table.loc["far", "lead in images"] == -240 and table.loc["far", "noise in images"] == 42
     with pytest.raises(ValueError, match="reference"):
         noise.leads_over(results, "missing")
+    for metric in ("val_loss", "test_accuracy"):  # a loss has no images to count; test never chooses
+        with pytest.raises(ValueError, match=f"metric='{metric}'"):
+            noise.tied_with_best(results, metric)
 
 
 def test_seed_range_table_and_seed_noise_for_on_the_stored_results():

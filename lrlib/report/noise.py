@@ -243,8 +243,11 @@ def seed_noise_for(optimizers, metric: str = "test_accuracy", profile: str = "fu
 
 def tied_with_best(results: Mapping[Any, Result | Sequence[Result]], metric: str = "val_accuracy") -> list:
     """The keys of ``results`` (each one result or its seeds) that ``compare`` calls a tie with
-    the one ``choose`` picks on ``metric`` (a validation metric), that one first, then by
-    ``metric``."""
+    the one ``choose`` picks on ``metric`` (``val_accuracy``: a tie is measured in images, which
+    a loss is not), that one first, then by ``metric``."""
+    if selection_metric(metric) != "val_accuracy":
+        raise ValueError("Argument `metric` must be 'val_accuracy': ties are counted in images, which a loss is not. "
+                         f"Received: metric={metric!r}")
     best = choose(results, metric)
     keys = [key for key in results if key == best or compare(results[key], results[best], metric).verdict == "tie"]
     values = [median_score(results[key], metric) for key in keys]

@@ -29,6 +29,9 @@ SCHEDULES = [
     S.one_cycle(0.01, 333),
     S.one_cycle(0.01, 101, warmup_fraction=0.25, start_divisor=10.0, final_divisor=100.0, shape="linear"),
     S.one_cycle(0.01, 6, warmup_fraction=0.5),  # a peak step of 2.5, which Python rounds to 2
+    S.wsd(0.01, 100, warmup_steps=5),
+    S.wsd(0.01, 90, warmup_steps=0, decay_fraction=0.25, final_rate=0.001, decay_shape="cosine"),  # 22.5: rounds to 22
+    S.wsd(0.01, 40, warmup_steps=3, decay_fraction=1.0 - 3 / 40, decay_shape="1-sqrt"),
     S.cyclical_momentum(25),
     S.one_cycle_momentum(333, shape="linear"),
 ]
@@ -229,7 +232,8 @@ def every_control(chromium):
             w.RangeTestExplorer(records), w.SuggestionExplorer(sweep, records, short),
             w.TrajectoryExplorer(("SGD", "Adam"), learning_rate=0.01, steps=100),
             w.CycleExplorer(0.01, 0.1, step_epochs=2, epochs=12, steps_per_epoch=192),
-            w.ArticleDecayExplorer(0.01, 25)]
+            w.ArticleDecayExplorer(0.01, 25), w.StepSizeExplorer(rate=0.1),
+            w.SamplingErrorExplorer(accuracy=0.99, images=10_000)]
     finally:
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)

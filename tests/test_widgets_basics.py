@@ -1,5 +1,5 @@
 """The primer's descent on a 1-D valley (report.descent_path) and the controls of the primer and
-of the page on how the book decides (lrlib.widgets_basics)."""
+of the page on how the book decides (lrlib.widgets.basics)."""
 
 import math
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lrlib import report
-from lrlib.widgets_basics import SamplingErrorExplorer, StepSizeExplorer, sampling_table
+from lrlib.widgets.basics import SamplingErrorExplorer, StepSizeExplorer, sampling_table
 
 
 def test_descent_path_of_plain_gradient_descent_by_hand():

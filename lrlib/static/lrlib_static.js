@@ -53,6 +53,17 @@
       const start = c.peak_rate / c.start_divisor, last = c.peak_rate / c.final_divisor;
       return s < peak ? start + (c.peak_rate - start) * done : last + (c.peak_rate - last) * left;
     },
+    wsd: (s, c) => {
+      const decaySteps = Math.max(roundHalfEven(c.decay_fraction * c.total_steps), 1);
+      const decayStart = c.total_steps - decaySteps;
+      if (s >= decayStart) {
+        const done = clip((s - decayStart) / decaySteps, 0, 1);
+        const left = c.decay_shape === "cosine" ? (1 + Math.cos(Math.PI * done)) / 2
+          : c.decay_shape === "1-sqrt" ? 1 - Math.sqrt(done) : 1 - done;
+        return c.final_rate + (c.peak_rate - c.final_rate) * left;
+      }
+      return s < c.warmup_steps ? c.peak_rate * (s + 1) / c.warmup_steps : c.peak_rate;
+    },
     cyclical_momentum: (s, c) => c.high_momentum - (c.high_momentum - c.low_momentum) * triangle(s, c.step_size)[1],
     one_cycle_momentum: (s, c) => {
       const [peak, done, left] = oneCycleHalves(s, c);

@@ -13,3 +13,4 @@ from .decay import ArticleDecayExplorer, DecayExplorer, ResultBrowser, TieExplor
 from .adaptive import BandExplorer, TrajectoryExplorer  # noqa: F401
 from .range_tests import RangeTestExplorer, SuggestionExplorer  # noqa: F401
 from .cycles import CYCLE_POLICIES, CycleExplorer  # noqa: F401
+from .basics import ACCURACIES, IMAGE_COUNTS, PRIMER_RATES, SamplingErrorExplorer, StepSizeExplorer, sampling_table  # noqa: F401

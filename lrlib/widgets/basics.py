@@ -1,9 +1,8 @@
 """Controls for the two pages before the fixed-rate chapters: the primer's step size on a 1-D
 valley, and how many images the sampling error of an accuracy is.
 
-Each shows itself as ``lrlib.widgets``' controls do: live ipywidgets in Jupyter and Colab, and
-an HTML view with every position precomputed (``lrlib.static_view``) in the published book.
-Nothing trains.
+Each is a ``_Control``: live ipywidgets in Jupyter and Colab, and an HTML view with every
+position precomputed (``lrlib.static_view``) in the published book. Nothing trains.
 """
 
 from __future__ import annotations
@@ -14,28 +13,14 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import static_view
-from .report.fixed_rates import descent_path
-from .report.noise import difference_sampling_error, sampling_error
+from .. import static_view
+from ..report.fixed_rates import descent_path
+from ..report.noise import difference_sampling_error, sampling_error
+from .common import _Control, _replace
 
 PRIMER_RATES = (0.05, 0.1, 0.3, 0.5, 0.9, 1.0, 1.5, 1.9, 2.0, 2.05)
 ACCURACIES = (0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
 IMAGE_COUNTS = (400, 2_000, 10_000, 12_000, 60_000)
-
-
-class _Shown:
-    """Shown by Jupyter as its live ipywidgets, by the HTML book (which prefers text/html) as
-    its static view."""
-
-    widget: widgets.Widget
-
-    def static_html(self) -> str:
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
-        bundle["text/html"] = self.static_html()
-        return bundle
 
 
 def _choice(description: str, options: Sequence, value) -> widgets.SelectionSlider:
@@ -45,13 +30,7 @@ def _choice(description: str, options: Sequence, value) -> widgets.SelectionSlid
                                    style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
 
 
-def _show(output: widgets.Output, *items) -> None:
-    from .widgets import _replace
-
-    _replace(output, *items)
-
-
-class StepSizeExplorer(_Shown):
+class StepSizeExplorer(_Control):
     """A slider over the learning rate of plain gradient descent on the loss ``w**2 / 2``
     (curvature 1): the path of ``w`` step by step, which creeps (small rates), lands at once (1),
     zigzags (between 1 and 2) or flies away (above 2)."""
@@ -86,7 +65,7 @@ class StepSizeExplorer(_Shown):
         ax.set_xlabel("step")
         ax.set_ylabel("w (the minimum is at 0)")
         ax.set_title(f"gradient descent on w²/2 at η = {self.rate.value:g}")
-        _show(self.output, fig, self.summary())
+        _replace(self.output, fig, self.summary())
 
     def static_html(self) -> str:
         rate = static_view.control("rate", self.rate)
@@ -114,7 +93,7 @@ def sampling_table(accuracy: float, images: int):
                                "the difference of two such accuracies: ±"])
 
 
-class SamplingErrorExplorer(_Shown):
+class SamplingErrorExplorer(_Control):
     """Two sliders, the accuracy and the number of images it is measured on, and the 95 %
     sampling error of that accuracy and of a difference of two such accuracies."""
 
@@ -131,7 +110,7 @@ class SamplingErrorExplorer(_Shown):
         return sampling_table(self.accuracy.value, self.images.value)
 
     def _show(self):
-        _show(self.output, self.table())
+        _replace(self.output, self.table())
 
     def static_html(self) -> str:
         controls = [static_view.control("accuracy", self.accuracy), static_view.control("images", self.images)]

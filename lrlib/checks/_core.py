@@ -21,6 +21,11 @@ _latest: dict[str, bool] = {}
 _answers: dict[str, Any] = {}  # the latest answer given to each check: what the grader extracts
 
 
+class FormError(TypeError):
+    """Raised by a check's ``prepare`` for an answer of the wrong kind; its message describes
+    the answer ("a list of 3"), and the feedback names the form expected instead of an error."""
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What a check says: shown as text in a notebook, true when the answer is right."""
@@ -91,6 +96,8 @@ class Check:
     def _prepare(self, answer: Any) -> Any:
         try:
             return self.prepare(answer)
+        except FormError as error:
+            return _Unusable(str(error), described=True)
         except Exception as error:  # the student's function raised: that is feedback, not a crash
             return _Unusable(f"{type(error).__name__}: {error}")
 
@@ -111,6 +118,7 @@ class Check:
 @dataclass(frozen=True)
 class _Unusable:
     reason: str
+    described: bool = False  # the reason describes the answer (a FormError), not an error it raised
 
 
 @dataclass(frozen=True)
@@ -159,7 +167,7 @@ def _is_number(value: Any) -> bool:
 
 def _describe(value: Any) -> str:
     if isinstance(value, _Unusable):
-        return f"an error ({value.reason})"
+        return value.reason if value.described else f"an error ({value.reason})"
     if isinstance(value, str):
         return f"the text {value!r}"
     if _is_number(value):
@@ -193,7 +201,9 @@ def _form_problem(answer: Any, expected: Any, form: str) -> str | None:
     if _is_number(expected):
         if not _is_number(answer):
             return wrong
-        return None if math.isfinite(float(answer)) else f"{wrong}, which is not a finite number"
+        if not math.isfinite(float(answer)):
+            return f"{wrong}, which is not a finite number"
+        return f"{wrong}, which is not a whole number" if "whole number" in form and float(answer) % 1 else None
     values = np.asarray(expected)
     try:
         given = np.asarray(answer, dtype=float)

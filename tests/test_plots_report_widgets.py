@@ -619,6 +619,7 @@ def test_cycle_position_runs_from_the_base_to_the_peak_and_back():
     run = clr_run()
     # The last step of epoch 1 is step 9 of a 20-step rise; epoch 2 ends one step before the peak.
     assert [report.cycle_position(run, epoch) for epoch in (1, 2, 3, 4)] == pytest.approx([0.45, 0.95, 0.55, 0.05])
+    assert [report.cycle_phase(run, epoch) for epoch in (1, 2, 3, 4)] == ["rising", "rising", "falling", "falling"]
 
 
 def test_clr_runs_table_finds_the_kept_epoch_and_what_keeping_it_gained():

@@ -141,9 +141,18 @@ def cycle_position(result: Result, epoch: int) -> float:
     return (rate - base) / (peak - base)
 
 
+def cycle_phase(result: Result, epoch: int) -> str:
+    """Whether a cyclical run's rate was ``"rising"`` or ``"falling"`` at the end of ``epoch``
+    (the position alone cannot tell a mid-climb from a mid-descent)."""
+    schedule = result.experiment.learning_rate
+    step = epoch * result.steps_per_epoch - 1
+    return "rising" if float(schedule.values(step + 1)) > float(schedule.values(step)) else "falling"
+
+
 def clr_runs_table(results: Sequence[Result]):
     """A ``pandas.DataFrame`` with one row per cyclical run (scored every epoch, best weights
-    kept): its bounds, the epoch with the best ``val_loss``, where in the cycle it ended (0 base, 1 peak),
+    kept): its bounds, the epoch with the best ``val_loss``, where in the cycle it ended (0 base, 1 peak)
+    and whether the rate was rising or falling there,
     the epochs run, and the test accuracy of the weights kept beside that of the last epoch."""
     import pandas as pd
 
@@ -156,6 +165,7 @@ def clr_runs_table(results: Sequence[Result]):
                      "bounds": f"{schedule.args['base_rate']:.2g} to {schedule.args['max_rate']:.2g}",
                      "seed": r.experiment.seed, "epochs run": r.epochs_run,
                      "best epoch": best, "cycle position": round(cycle_position(r, best), 3),
+                     "phase": cycle_phase(r, best),
                      "test accuracy kept": r.test_accuracy, "test accuracy last epoch": last,
                      "kept - last (images)": round((r.test_accuracy - last) * test_images(r))})
     return pd.DataFrame(rows)

@@ -81,6 +81,8 @@ class Check:
             _latest[self.exercise] = True
             return Feedback(self.exercise, True, f"Right! ({self.exercise})")
         if problem:  # the form is taught at once, and uses up no hint about the value
+            if problem.endswith(_NOT_WHOLE):  # a known slip (a fraction for a count) keeps its own hint
+                problem = self._mistake_hint(prepared) or problem
             return Feedback(self.exercise, False, f"Not yet ({self.exercise}): {problem}")
         _tries[self.exercise] += 1
         return Feedback(self.exercise, False,
@@ -101,12 +103,16 @@ class Check:
         except Exception as error:  # the student's function raised: that is feedback, not a crash
             return _Unusable(f"{type(error).__name__}: {error}")
 
+    def _mistake_hint(self, prepared: Any) -> str | None:
+        return next((mistake.hint for mistake in self.mistakes
+                     if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None), None)
+
     def _hint(self, prepared: Any, difference: "_Difference") -> str:
         """Never the answer, never which way it lies (a single number could be bisected to): how
         much is wrong, then which value, then the idea to revisit (at once for a single number)."""
-        for mistake in self.mistakes:
-            if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None:
-                return mistake.hint
+        hint = self._mistake_hint(prepared)
+        if hint:
+            return hint
         tries = _tries[self.exercise]
         if tries == 1:
             return f"the form is right ({self.form}), but {difference.count}. Look again, then check again."
@@ -161,6 +167,9 @@ def reset() -> None:
     _answers.clear()
 
 
+_NOT_WHOLE = ", which is not a whole number"  # the form says "whole number": a fraction is the wrong form
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_))
 
@@ -203,7 +212,7 @@ def _form_problem(answer: Any, expected: Any, form: str) -> str | None:
             return wrong
         if not math.isfinite(float(answer)):
             return f"{wrong}, which is not a finite number"
-        return f"{wrong}, which is not a whole number" if "whole number" in form and float(answer) % 1 else None
+        return f"{wrong}{_NOT_WHOLE}" if "whole number" in form and float(answer) % 1 else None
     values = np.asarray(expected)
     try:
         given = np.asarray(answer, dtype=float)

@@ -38,5 +38,6 @@ register(
           idea="one run per budget tried, each as long as its budget: the sum of the distinct budgets of "
                "scenarios('one-cycle-budgets').",
           mistakes=(Mistake(lambda: _one_cycle_search_epochs(seeds=3),
-                            "that counts the three seeds the book ran; one seed per budget is enough to search."),)),
+                            "that counts three seeds per budget, as the book ran to measure the noise; "
+                            "one seed per budget is enough to search."),)),
 )

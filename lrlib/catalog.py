@@ -87,7 +87,7 @@ def decay_schedule(scheme: str, initial_rate: float, epochs: int) -> schedules.S
     raise ValueError(f"Argument `scheme` must be one of {DECAY_SCHEMES}. Received: scheme={scheme!r}")
 
 
-DECAY_START = {"adam": 0.01, "sgd": 0.5}  # rates where a fixed rate leaves accuracy on the table
+DECAY_START = {"adam": 0.01, "sgd": 0.5}  # the upper end of each optimizer's good fixed rates, where decay has room to help
 
 
 def _epochs_in(profile: str | None, epochs: int) -> int:
@@ -213,9 +213,9 @@ def adaptive_sweep(profile: str | None = None) -> list[Scenario]:
             for name in sensitivity_optimizers(profile) for rate in sensitivity_rates(profile)]
 
 
-# The sweep's cells on which a good band's edge hangs by less than the seed-to-seed spread
-# (``report.noisy_band_edges`` on the full-profile sweep; a test keeps this list in step with the
-# stored results). Each is repeated with two more seeds to see whether the band's width holds.
+# The sweep's cells on which a good band's edge hung by less than the seed-to-seed spread, when
+# the bands were still read on test accuracy (``report.noisy_band_edges``; a test records how the
+# list was chosen). Each is repeated with two more seeds to see whether the band's width holds.
 SENSITIVITY_REPEATS = (("adam", 0.01), ("adamax", 0.001), ("adamw", 0.01), ("rmsprop", 0.01))
 
 
@@ -488,3 +488,103 @@ def scenario(group: str, name: str, profile: str | None = None) -> Scenario:
     if name not in found:
         raise ValueError(f"Argument `name` must be one of {sorted(found)}. Received: name={name!r}")
     return found[name]
+
+
+# --- after the article (issue 28): today's optimizers and schedules ----------------------------
+# Five methods published after the article, each measured as the book measures the others: a
+# sensitivity sweep (its band of good rates) and its time to the article's accuracy.
+# ``AFTER_METHODS`` maps the name the book shows to lrlib's optimizer name.
+AFTER_METHODS = {"lion": "lion", "lamb": "lamb", "muon": "muon", "schedule-free adamw": "schedule_free_adamw",
+                 "prodigy": "prodigy"}
+
+# The sweep: fixed rates in half-decades around each method's default (Keras's, or the
+# authors'), at least seven each; schedule-free AdamW also at its default, 0.0025. Prodigy has no
+# rate (lrlib fixes its multiplier at 1.0): its one knob, ``d_coef``, the factor on its estimated
+# step size, from a tenth to ten times the default 1.0.
+AFTER_SWEEP_RATES = {
+    "lion": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
+    "lamb": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+    "muon": (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1),
+    "schedule-free adamw": (1e-4, 3e-4, 1e-3, 0.0025, 3e-3, 1e-2, 3e-2, 1e-1),
+}
+AFTER_SWEEP_D_COEFS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+def after_sweep_settings(profile: str | None = None) -> dict[str, tuple[float, ...]]:
+    """Each method's swept values (rates; Prodigy's ``d_coef``): all of them in the full profile,
+    every other one elsewhere."""
+    settings = {**AFTER_SWEEP_RATES, "prodigy": AFTER_SWEEP_D_COEFS}
+    return settings if _is_full(profile) else {method: values[1::2] for method, values in settings.items()}
+
+
+def after_sweep(profile: str | None = None) -> list[Scenario]:
+    """Each of ``AFTER_METHODS`` at each of its ``after_sweep_settings``, a fixed rate (Prodigy:
+    its rate 1.0 and each ``d_coef``), every other option at its default, seed 0,
+    ``sensitivity_epochs`` epochs (10 in the full profile, as the adaptive sweep; 2 elsewhere).
+    Scenario names: ``"<method> <rate>"``, ``"prodigy d_coef <value>"``."""
+    epochs = sensitivity_epochs(profile)
+    runs = []
+    for method, values in after_sweep_settings(profile).items():
+        optimizer = AFTER_METHODS[method]
+        for value in values:
+            if optimizer == "prodigy":
+                runs.append(Scenario(f"prodigy d_coef {value:g}", _experiment(
+                    "prodigy", 1.0, profile, optimizer_options={"d_coef": value}, epochs=epochs)))
+            else:
+                runs.append(Scenario(f"{method} {value:g}", _experiment(optimizer, value, profile, epochs=epochs)))
+    return runs
+
+
+# Time to accuracy: each method at its default or recommended setting, each budget (in epochs) a
+# run of its own with the method's schedule fitted to it. Lion, LAMB and Muon follow a WSD
+# schedule (linear warm-up over the first 5 % of the steps, the peak held, a linear decay to 0
+# over the last 20 %, the usual split) peaking at their rate: Keras's default 0.001 for LAMB and
+# Muon (whose update Keras scales so that AdamW's rates fit it), 0.0003 for Lion (its authors:
+# 3 to 10 times below AdamW's 0.001). Schedule-free AdamW keeps its fixed default 0.0025 with its
+# own warm-up over the first 5 % of the steps (its authors warm up as a schedule would).
+# Prodigy keeps its rate 1.0 under the cosine decay to 0 over the budget that its authors
+# recommend (no warm-up, which they advise against).
+AFTER_BUDGETS = (1, 2, 3)
+AFTER_WARMUP_FRACTION = 0.05
+AFTER_DECAY_FRACTION = 0.2
+AFTER_PEAK_RATES = {"lion": 3e-4, "lamb": 1e-3, "muon": 1e-3, "schedule-free adamw": 0.0025, "prodigy": 1.0}
+
+
+def wsd_rate(peak_rate: float, epochs: int, profile: str | None = None) -> schedules.Schedule:
+    """``schedules.wsd`` from ``peak_rate`` fitted to a budget of ``epochs`` epochs: warm-up over
+    ``AFTER_WARMUP_FRACTION`` of the steps, decay to 0 over the last ``AFTER_DECAY_FRACTION``."""
+    total = validation.integer("epochs", epochs, minimum=1) * steps_per_epoch(profile)
+    return schedules.wsd(peak_rate, total, warmup_steps=round(AFTER_WARMUP_FRACTION * total),
+                         decay_fraction=AFTER_DECAY_FRACTION)
+
+
+def after_budget_run(method: str, epochs: int, profile: str | None = None, seed: int = 0) -> Experiment:
+    """The time-to-accuracy run of ``method`` (a key of ``AFTER_METHODS``) at a budget of
+    ``epochs`` epochs: its setting and schedule as ``AFTER_PEAK_RATES`` and the comment above say."""
+    if method not in AFTER_METHODS:
+        raise ValueError(f"Argument `method` must be one of {sorted(AFTER_METHODS)}. Received: method={method!r}")
+    optimizer, peak = AFTER_METHODS[method], AFTER_PEAK_RATES[method]
+    total = validation.integer("epochs", epochs, minimum=1) * steps_per_epoch(profile)
+    options: dict = {}
+    if optimizer == "schedule_free_adamw":
+        rate = peak
+        options["warmup_steps"] = round(AFTER_WARMUP_FRACTION * total)
+    elif optimizer == "prodigy":
+        rate = schedules.cosine_decay(peak, decay_steps=total)
+    else:
+        rate = wsd_rate(peak, epochs, profile)
+    return _experiment(optimizer, rate, profile, optimizer_options=options, epochs=epochs, seed=seed)
+
+
+def after_budgets(profile: str | None = None) -> list[Scenario]:
+    """Each of ``AFTER_METHODS`` at each of ``AFTER_BUDGETS`` (``after_budget_run``): seeds 0-2 at
+    one epoch and ``HEADLINE_SEEDS`` (0-4) at the ``HEADLINE_BUDGETS`` 2 and 3 in the full profile;
+    budgets 1 and 2, seed 0, elsewhere. Scenario names: ``"<method> <budget> epochs seed <seed>"``."""
+    full = _is_full(profile)
+    budgets, seeds = (AFTER_BUDGETS, (0, 1, 2)) if full else (AFTER_BUDGETS[:2], (0,))
+    return [Scenario(f"{method} {budget} epochs seed {seed}", after_budget_run(method, budget, profile, seed))
+            for method in AFTER_METHODS for budget in budgets for seed in _budget_seeds(budget, full, seeds)]
+
+
+GROUPS["after-sweep"] = after_sweep
+GROUPS["after-budgets"] = after_budgets

@@ -11,7 +11,7 @@ from typing import Any
 import keras
 
 from . import validation
-from .optimizers import OPTIMIZERS, ScheduledMomentumSGD, check_option
+from .optimizers import ALL_OPTIMIZERS, OPTIMIZERS, ScheduledMomentumSGD, check_option, check_rate
 from .profiles import default_profile, get_profile
 from .schedules import Schedule
 
@@ -32,7 +32,7 @@ class Experiment:
     """One run of the article's CNN on MNIST.
 
     Args:
-        optimizer: a name from ``OPTIMIZERS`` (``"adam"``, ``"sgd"``, ...).
+        optimizer: a name from ``ALL_OPTIMIZERS`` (``"adam"``, ``"sgd"``, ..., ``"lion"``, ``"prodigy"``).
         learning_rate: a positive, finite float, or a ``Schedule`` (``lrlib.schedules``); an
             epoch-based schedule without ``steps_per_epoch`` gets it from the data at training.
         optimizer_options: further keyword arguments of the Keras optimizer (e.g.
@@ -67,13 +67,13 @@ class Experiment:
     def __post_init__(self):
         if not isinstance(self.optimizer, str):
             raise TypeError(f"Argument `optimizer` must be a string. Received: optimizer={self.optimizer!r}")
-        if self.optimizer.lower() not in OPTIMIZERS:
-            raise ValueError(f"Argument `optimizer` must be one of {sorted(OPTIMIZERS)}. "
+        if self.optimizer.lower() not in ALL_OPTIMIZERS:
+            raise ValueError(f"Argument `optimizer` must be one of {sorted(ALL_OPTIMIZERS)}. "
                              f"Received: optimizer={self.optimizer!r}")
         checked = {
             "optimizer": str(self.optimizer.lower()),
-            "learning_rate": self.learning_rate if isinstance(self.learning_rate, Schedule)
-            else validation.learning_rate("learning_rate", self.learning_rate),
+            "learning_rate": check_rate(self.optimizer.lower(), self.learning_rate if isinstance(
+                self.learning_rate, Schedule) else validation.learning_rate("learning_rate", self.learning_rate)),
             "optimizer_options": _frozen_options(self.optimizer.lower(), self.optimizer_options),
             "epochs": validation.integer("epochs", self.epochs, minimum=1),
             "batch_size": validation.integer("batch_size", self.batch_size, minimum=1),
@@ -110,7 +110,7 @@ class Experiment:
         rate = self.learning_rate if learning_rate is None else learning_rate
         if isinstance(rate, Schedule):
             rate = (rate.with_steps_per_epoch(steps_per_epoch) if steps_per_epoch else rate).keras()
-        make = OPTIMIZERS[self.optimizer]
+        make = ALL_OPTIMIZERS[self.optimizer]
         if isinstance(options.get("momentum"), Schedule):
             make = ScheduledMomentumSGD
         try:

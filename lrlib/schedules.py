@@ -7,8 +7,8 @@ training in graph (``schedule.keras()``). Nothing is stored between calls: the r
 the same whether or not the schedule saw steps 0..k-1, so a resumed run gets the rates of an
 uninterrupted one.
 
-Cyclical schedules (``triangular``, ``triangular2``, ``exp_range``) and ``one_cycle`` count in
-steps, as their papers do. Epoch-based schedules (``linear_decay``, ``step_decay``,
+Cyclical schedules (``triangular``, ``triangular2``, ``exp_range``), ``one_cycle`` and ``wsd``
+count in steps, as their papers do. Epoch-based schedules (``linear_decay``, ``step_decay``,
 ``time_decay``, ``exponential_decay``) change once per epoch, like the article's per-epoch callbacks: epoch = floor(step /
 steps_per_epoch). Leave ``steps_per_epoch`` unset to have ``lrlib.run`` fill it in from the data.
 
@@ -600,3 +600,70 @@ def one_cycle_momentum(total_steps: int, warmup_fraction: float = 0.3, low_momen
     total_steps, warmup_fraction, shape = _one_cycle_shape(total_steps, warmup_fraction, shape)
     return _make("one_cycle_momentum", low_momentum=low, high_momentum=high, total_steps=total_steps,
                  warmup_fraction=warmup_fraction, shape=shape)
+
+
+# --- warmup-stable-decay (WSD) ----------------------------------------------------------------
+# The schedule of recent large-model training (Hu et al. 2024, MiniCPM; Hägele et al. 2024): a
+# linear warm-up, a long constant phase at the peak, and a short final decay, often 10-20 % of
+# the steps. Unlike a cosine or one-cycle, the rate does not depend on the budget until the
+# decay starts, so one run can be branched into decays at several budgets.
+
+WSD_DECAY_SHAPES = ("linear", "cosine", "1-sqrt")
+
+
+def _wsd_phases(total_steps: int, decay_fraction: float) -> tuple[int, int]:
+    """The first step of the decay and the decay's length in steps: round(decay_fraction *
+    total_steps), at least 1."""
+    decay_steps = max(round(decay_fraction * total_steps), 1)
+    return total_steps - decay_steps, decay_steps
+
+
+def _wsd(step, xp, peak_rate, total_steps, warmup_steps, decay_fraction, final_rate, decay_shape):
+    decay_start, decay_steps = _wsd_phases(total_steps, decay_fraction)
+    rate = step * 0.0 + peak_rate
+    if warmup_steps > 0:  # reaches the peak at its last step, warmup_steps - 1; no step at rate 0
+        rate = xp.where(step < warmup_steps, peak_rate * (step + 1.0) / warmup_steps, rate)
+    done = xp.clip((step - decay_start) / decay_steps, 0.0, 1.0)
+    if decay_shape == "cosine":
+        left = (1.0 + xp.cos(math.pi * done)) / 2.0
+    elif decay_shape == "1-sqrt":
+        left = 1.0 - xp.sqrt(done)
+    else:
+        left = 1.0 - done
+    return xp.where(step >= decay_start, final_rate + (peak_rate - final_rate) * left, rate)
+
+
+@_kind("wsd", _wsd, structural=("total_steps", "warmup_steps", "decay_fraction"))
+def wsd(peak_rate: float, total_steps: int, warmup_steps: int = 0, decay_fraction: float = 0.2,
+        final_rate: float = 0.0, decay_shape: str = "linear") -> Schedule:
+    """Warmup-stable-decay: a straight rise over ``warmup_steps`` steps to ``peak_rate``, the peak
+    held, and a decay over the last D = max(round(decay_fraction * total_steps), 1) steps
+    towards ``final_rate``, which the rate reaches at step ``total_steps`` (one past the last
+    step, so that no step is spent at the final rate); constant after it. With W =
+    ``warmup_steps`` and S = total_steps - D the first step of the decay:
+
+    lr = peak * (step + 1) / W                                   for step < W (no step at rate 0)
+    lr = peak                                                    for W <= step < S
+    lr = final + (peak - final) * shape((step - S) / D)          from S on, clipped at 1
+
+    with shape(t) = 1 - t (``"linear"``), (1 + cos(pi t)) / 2 (``"cosine"``) or 1 - sqrt(t)
+    (``"1-sqrt"``, the cooldown Hägele et al. 2024 found best). The warm-up and the decay may
+    not overlap: W + D <= total_steps (a stable phase of zero steps is allowed).
+    """
+    peak_rate = _rate("peak_rate", peak_rate)
+    total_steps = validation.integer("total_steps", total_steps, minimum=1)
+    warmup_steps = validation.integer("warmup_steps", warmup_steps, minimum=0)
+    decay_fraction = validation.number("decay_fraction", decay_fraction, minimum=0.0, maximum=1.0,
+                                       exclusive_minimum=True)
+    final_rate = validation.not_above("final_rate", _rate("final_rate", final_rate, allow_zero=True),
+                                      "peak_rate", peak_rate)
+    if decay_shape not in WSD_DECAY_SHAPES:
+        raise ValueError(f"Argument `decay_shape` must be one of {WSD_DECAY_SHAPES}. "
+                         f"Received: decay_shape={decay_shape!r}")
+    decay_start, decay_steps = _wsd_phases(total_steps, decay_fraction)
+    if warmup_steps > decay_start:
+        raise ValueError(f"Argument `warmup_steps` must be <= {decay_start}, the steps before the decay "
+                         f"({decay_steps} of the {total_steps} steps at decay_fraction={decay_fraction!r}): "
+                         f"the warm-up and the decay may not overlap. Received: warmup_steps={warmup_steps!r}")
+    return _make("wsd", peak_rate=peak_rate, total_steps=total_steps, warmup_steps=warmup_steps,
+                 decay_fraction=decay_fraction, final_rate=final_rate, decay_shape=decay_shape)

@@ -17,6 +17,7 @@ import keras
 from tqdm.auto import tqdm
 
 from .experiment import Experiment
+from .schedule_free import ScheduleFreeEvaluation
 from .results import EXPLODING_LOSS, METRICS, TEST_METRICS, Result, ResultNotSavedWarning, ResultStore, as_store, \
     find_stored, not_stored, stores
 # Re-exported: ``lrlib.training.<name>`` is where the book, the checks and older code find them.
@@ -102,7 +103,7 @@ def train(experiment: Experiment, verbose: bool = True, progress: bool = False,
     epochs = experiment.effective_epochs
     data = profile_data(experiment.profile)
     recorder = EpochRecorder(epochs, verbose, (data.x_test, data.y_test) if experiment.test_each_epoch else None)
-    own = [recorder]
+    own = [ScheduleFreeEvaluation(), recorder]  # first: validation and the epoch's scores see x
     if progress:
         own.append(EpochProgressBar(epochs, experiment.label()))
     if experiment.early_stopping_patience is not None or experiment.restore_best:

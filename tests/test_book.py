@@ -120,7 +120,7 @@ def test_the_range_test_works_chapter_quotes_the_stored_runs(built_book):
     sweep = run_many([s.experiment for s in scenarios("adaptive-sweep", "full")])
     suggested = [r for r in run_many([s.experiment for s in scenarios("range-suggested", "full")])
                  if r.experiment.epochs == 10]
-    table = report.suggestions_on_sweep(sweep, records, suggested, report.book_seed_spread())
+    table = report.suggestions_on_sweep(sweep, records, suggested)
     page = (built_book / "book" / "15_does_the_range_test_work.html").read_text()
     for name, row in table.iterrows():
         assert f"{row['suggested accuracy']:.4f}" in page and f"{abs(row['difference (images)']):.0f}" in page, name

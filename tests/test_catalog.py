@@ -116,7 +116,10 @@ def test_cycle_bounds_and_one_cycle_peak_come_from_the_stored_range_tests(book_r
     assert high == pytest.approx(sorted(b[1] for b in adam)[2], rel=0.05)
     peak = catalog.suggested_rates("full")["adam"]
     budgets = scenarios("one-cycle-budgets", "full")
-    assert len(budgets) == len(catalog.ONE_CYCLE_BUDGETS) * 3
+    seeds = {budget: sorted(s.experiment.seed for s in budgets if s.experiment.epochs == budget)
+             for budget in catalog.ONE_CYCLE_BUDGETS}
+    assert seeds == {budget: list(catalog.HEADLINE_SEEDS) if budget in catalog.HEADLINE_BUDGETS else [0, 1, 2]
+                     for budget in catalog.ONE_CYCLE_BUDGETS}  # five seeds where the headline turns
     for s in budgets:  # each budget a run of its own, its cycle fitted to the budget
         rate = s.experiment.learning_rate
         assert (rate.kind, rate.args["peak_rate"]) == ("one_cycle", peak)
@@ -128,7 +131,7 @@ def test_cycle_bounds_and_one_cycle_peak_come_from_the_stored_range_tests(book_r
         assert variants[name] == (name, *catalog.suggested_bounds("full")[name])
     for variant, (name, base, top) in variants.items():
         runs = catalog.clr_runs_of(variant, clr)
-        assert [s.experiment.seed for s in runs] == [0, 1, 2] and {s.experiment.optimizer for s in runs} == {name}
+        assert [s.experiment.seed for s in runs] == list(catalog.HEADLINE_SEEDS) and {s.experiment.optimizer for s in runs} == {name}
         assert {(s.experiment.learning_rate.args["base_rate"], s.experiment.learning_rate.args["max_rate"])
                 for s in runs} == {(base, top)}
     for s in clr:  # the article's advice: stop after a cycle without progress, keep the best weights
@@ -157,9 +160,12 @@ def test_cycle_groups_are_empty_until_their_range_tests_are_stored(isolated_resu
 def test_the_competitors_time_to_accuracy_runs():
     baseline = scenarios("baseline-each-epoch", "full")
     assert [(s.experiment.learning_rate, s.experiment.epochs, s.experiment.test_each_epoch) for s in baseline] \
-        == [(0.001, 25, True)] * 3
+        == [(0.001, 25, True)] * len(catalog.HEADLINE_SEEDS)
     decays = scenarios("decay-budgets", "full")
     assert sorted({s.experiment.epochs for s in decays}) == list(catalog.DECAY_BUDGETS)
+    for budget in catalog.HEADLINE_BUDGETS:  # every strategy has as many seeds as one-cycle there
+        assert sorted(s.experiment.seed for s in decays if s.experiment.epochs == budget) == list(catalog.HEADLINE_SEEDS)
+    assert {s.experiment.seed for s in scenarios("clr", "full")} == set(catalog.HEADLINE_SEEDS)
     grid = {s.experiment for s in scenarios("decay-grid", "full") + scenarios("decay-seeds", "full")}
     ten = [s.experiment for s in decays if s.experiment.epochs == 10]
     assert len(ten) == 3 and set(ten) <= grid  # the decay grid's own runs: shared, not trained again
@@ -190,3 +196,48 @@ def test_every_group_built_from_stored_range_tests_waits_for_them_in_a_parallel_
 
     waiting = {group for group in catalog.GROUPS if scenarios(group, "tiny") == []}  # no range test stored yet
     assert waiting == set(BUILT_FROM_STORED)
+
+
+# --- issue 28: after the article -----------------------------------------------------------------
+
+def test_the_after_sweep_covers_each_method_with_at_least_seven_settings():
+    sweep = scenarios("after-sweep", "full")
+    by_method = {}
+    for s in sweep:
+        by_method.setdefault(s.experiment.optimizer, []).append(s.experiment)
+    assert set(by_method) == set(catalog.AFTER_METHODS.values())
+    assert all(len(runs) >= 7 for runs in by_method.values()) and len(sweep) == 36
+    assert {s.experiment.epochs for s in sweep} == {10} and {s.experiment.seed for s in sweep} == {0}
+    assert all(not isinstance(s.experiment.learning_rate, Schedule) for s in sweep)  # fixed rates
+    prodigy = by_method["prodigy"]
+    assert {e.learning_rate for e in prodigy} == {1.0}  # its knob is d_coef, not the rate
+    assert sorted(dict(e.optimizer_options)["d_coef"] for e in prodigy) == list(catalog.AFTER_SWEEP_D_COEFS)
+    assert 0.0025 in {e.learning_rate for e in by_method["schedule_free_adamw"]}  # its default
+    assert len({s.experiment.key() for s in sweep}) == len(sweep)
+    quick = scenarios("after-sweep", "quick")
+    assert len(quick) == 16 and {s.experiment.effective_epochs for s in quick} == {2}
+
+
+def test_the_after_budgets_fit_each_methods_schedule_to_its_budget():
+    runs = {s.name: s.experiment for s in scenarios("after-budgets", "full")}
+    assert len(runs) == 5 * (3 + 5 + 5)
+    for method in catalog.AFTER_METHODS:
+        assert {runs[f"{method} 2 epochs seed {seed}"].seed for seed in catalog.HEADLINE_SEEDS} == set(catalog.HEADLINE_SEEDS)
+        assert f"{method} 1 epochs seed 3" not in runs and f"{method} 3 epochs seed 4" in runs
+    lion = runs["lion 2 epochs seed 0"].learning_rate
+    assert lion.kind == "wsd" and lion.args["total_steps"] == 2 * 192 and lion.args["warmup_steps"] == 19
+    assert lion.args["peak_rate"] == 3e-4 and lion.args["decay_fraction"] == 0.2
+    assert runs["muon 3 epochs seed 0"].learning_rate.args["peak_rate"] == 1e-3
+    free = runs["schedule-free adamw 3 epochs seed 0"]
+    assert free.learning_rate == 0.0025 and dict(free.optimizer_options) == {"warmup_steps": 29}
+    prodigy = runs["prodigy 1 epochs seed 0"].learning_rate
+    assert prodigy.kind == "cosine_decay" and prodigy.args["initial_rate"] == 1.0 and prodigy.args["decay_steps"] == 192
+    quick = scenarios("after-budgets", "quick")
+    assert len(quick) == 5 * 2 and {s.experiment.seed for s in quick} == {0}
+
+
+def test_after_budget_run_refuses_an_unknown_method_and_a_zero_budget():
+    with pytest.raises(ValueError, match="method='adam'"):
+        catalog.after_budget_run("adam", 2, "full")
+    with pytest.raises(ValueError, match="epochs"):
+        catalog.after_budget_run("lion", 0, "full")

@@ -111,6 +111,8 @@ def test_an_exercise_gets_one_check_only():
 def test_chapter_11_checks_pass_the_solutions_and_catch_the_mistakes():
     assert checks.adaptive_stable_rate(2 / 100)
     assert "reaches 0 in one step" in repr(checks.adaptive_stable_rate(1 / 100))
+    for near in (0.0199, 0.0201):  # the solution's rates on either side of the limit; 0.0201 diverges
+        assert not checks.adaptive_stable_rate(near)
     adam = trajectories.trajectory("Adam", 0.05, steps=1, problem="rosenbrock")
     assert checks.adaptive_adam_first_step(adam.points[1] - adam.points[0])
     assert "what SGD would do" in repr(checks.adaptive_adam_first_step(-0.05 * adam.gradients[0]))
@@ -124,9 +126,14 @@ def test_chapter_12_checks_read_the_stored_defaults(book_results):
 
     chosen = [s for s in scenarios("adaptive-defaults") if s.name.endswith(" default")]
     runs = dict(zip((s.name.split()[0] for s in chosen), run_many([s.experiment for s in chosen])))
-    gap = max(r.test_accuracy for r in runs.values()) - min(r.test_accuracy for r in runs.values())
-    assert checks.defaults_images(round(gap * 10_000))
-    assert "fraction of the test set" in repr(checks.defaults_images(gap))
+    best = report.noise.choose(runs)  # on validation accuracy
+    worst = min(runs, key=lambda name: report.noise.score(runs[name]))
+    gap = report.noise.score(runs[best]) - report.noise.score(runs[worst])
+    images = report.noise.evaluated_images(runs[best], "val_accuracy")
+    assert checks.defaults_images(round(gap * images))
+    assert "fraction of the validation set" in repr(checks.defaults_images(gap))
+    test_gap = max(r.test_accuracy for r in runs.values()) - min(r.test_accuracy for r in runs.values())
+    assert not checks.defaults_images(round(test_gap * report.test_images(runs[best])))  # chosen on test: wrong
     reached = {n: report.epochs_to_accuracy(r) for n, r in runs.items() if report.epochs_to_accuracy(r)}
     fastest = {n for n, e in reached.items() if e == min(reached.values())}
     assert checks.defaults_fastest(fastest)
@@ -146,11 +153,17 @@ def test_chapter_14_checks_read_the_stored_range_test(book_results):
              for rule in ("steepest", "minimum/10")}
     assert checks.range_lag({rule: round(move, 1) for rule, move in moves.items()})
     assert "signs are swapped" in repr(checks.range_lag({rule: -move for rule, move in moves.items()}))
-    right = range_test.RangeTest(tuple(range_test.rates_between(1e-4, 1e2, 60)), (1.0,) * 60, 0.9, "done", 1.0)
-    assert checks.range_own(right)
-    linear = range_test.RangeTest(tuple(range_test.rates_between(1e-4, 1e2, 60, "linear")), (1.0,) * 60, 0.9, "done", 1.0)
-    assert not checks.range_own(linear)
-    assert "should be the RangeTest" in repr(checks.range_own("valley"))
+    rates = range_test.rates_between(1e-4, 1e2, 60)
+    losses = tuple(0.7 - 0.6 / (1 + np.exp(-3 * (np.log10(rates) + 1))) + 5 * (rates > 10))  # a descent around 0.1
+    right = range_test.RangeTest(tuple(rates), losses, 0.9, "done", 1.0)
+    weights = [np.ones((2, 2)), np.zeros(2)]
+    answer = {"test": right, "valley": right.suggestion("valley"), "before": weights, "after": [w.copy() for w in weights]}
+    assert checks.range_own(answer)
+    linear = range_test.RangeTest(tuple(range_test.rates_between(1e-4, 1e2, 60, "linear")), losses, 0.9, "done", 1.0)
+    assert not checks.range_own({**answer, "test": linear})
+    assert not checks.range_own({**answer, "valley": right.suggestion("steepest")})  # not the valley rule's rate
+    assert not checks.range_own({**answer, "after": [weights[0] + 0.1, weights[1]]})  # weights that changed
+    assert "should be a dict {'test'" in repr(checks.range_own(right))  # the test alone is not the answer
 
 
 def test_chapter_13_checks_read_the_stored_sweep(book_results):
@@ -172,13 +185,14 @@ def test_chapter_15_checks_read_the_stored_runs(book_results):
     from lrlib import catalog, report, run_many, scenarios
 
     sweep = [r for r in run_many([s.experiment for s in scenarios("adaptive-sweep")]) if r.experiment.optimizer == "sgd"]
-    best = max(sweep, key=lambda r: r.test_accuracy)
+    best = max(sweep, key=lambda r: report.noise.score(r))  # chosen on validation accuracy
     suggested = next(r for r in run_many([s.experiment for s in scenarios("range-suggested")])
                      if r.experiment.optimizer == "sgd" and r.experiment.epochs == catalog.sensitivity_epochs())
-    images = round((suggested.test_accuracy - best.test_accuracy) * report.test_images(best))
+    gap = report.noise.score(suggested) - report.noise.score(best)
+    images = round(gap * report.noise.evaluated_images(best, "val_accuracy"))
     assert checks.suggested_images(images) and images != 0
     assert "sign is not" in repr(checks.suggested_images(-images))
-    assert "fraction of the test set" in repr(checks.suggested_images(suggested.test_accuracy - best.test_accuracy))
+    assert "fraction of the validation set" in repr(checks.suggested_images(gap))
     records = run_many([s.experiment for s in scenarios("range-tests")])
     inside = set()
     for name in {r.plan.experiment.optimizer for r in records}:

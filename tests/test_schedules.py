@@ -46,6 +46,12 @@ REFERENCE = {
     "one_cycle linear": (S.one_cycle(0.1, total_steps=2001, shape="linear"), lambda t: one_cycle(t, cosine=False)),
     "cyclical_momentum": (S.cyclical_momentum(step_size=400), lambda t: 0.95 - 0.10 * triangle(t, 400)),
     "one_cycle_momentum": (S.one_cycle_momentum(total_steps=2001), lambda t: one_cycle_momentum(t)),
+    "wsd": (S.wsd(0.1, total_steps=2000, warmup_steps=200, decay_fraction=0.25, final_rate=0.001),
+            lambda t: wsd(t)),
+    "wsd cosine": (S.wsd(0.1, total_steps=2000, warmup_steps=200, decay_shape="cosine"),
+                   lambda t: wsd(t, decay=400, final=0.0, shape=lambda f: (1 - math.cos(math.pi * f)) / 2)),
+    "wsd 1-sqrt": (S.wsd(0.1, total_steps=2000, decay_fraction=0.1, decay_shape="1-sqrt"),
+                   lambda t: wsd(t, warmup=0, decay=200, final=0.0, shape=math.sqrt)),
 }
 
 
@@ -63,6 +69,16 @@ def one_cycle(t, peak=0.1, total=2001, warmup=0.3, start_divisor=25, final_divis
     if t < top:
         return start + (peak - start) * shape(t / top)
     return peak + (final - peak) * shape(min((t - top) / (total - 1 - top), 1))
+
+
+def wsd(t, peak=0.1, total=2000, warmup=200, decay=500, final=0.001, shape=lambda f: f):
+    """Warmup-stable-decay written out: up over the first ``warmup`` steps (peak at step
+    warmup - 1), flat, then down over the last ``decay`` steps, reaching ``final`` at ``total``."""
+    if t < warmup:
+        return peak * (t + 1) / warmup
+    if t < total - decay:
+        return peak
+    return peak - (peak - final) * shape(min((t - (total - decay)) / decay, 1))
 
 
 def one_cycle_momentum(t, low=0.85, high=0.95, total=2001, warmup=0.3):
@@ -180,6 +196,16 @@ def test_steps_per_epoch_is_filled_in_later_also_inside_joins():
     (lambda v: S.one_cycle(0.1, 100, start_divisor=v), "start_divisor", 0.5),
     (lambda v: S.one_cycle(0.1, 100, final_divisor=v), "final_divisor", 0.0),
     (lambda v: S.one_cycle(0.1, 100, shape=v), "shape", "cubic"),
+    (lambda v: S.wsd(0.1, 100, warmup_steps=v), "warmup_steps", -5),
+    (lambda v: S.wsd(0.1, 100, warmup_steps=v), "warmup_steps", 2.5),
+    (lambda v: S.wsd(0.1, 100, decay_fraction=v), "decay_fraction", 0.0),
+    (lambda v: S.wsd(0.1, 100, decay_fraction=v), "decay_fraction", -0.2),
+    (lambda v: S.wsd(0.1, 100, decay_fraction=v), "decay_fraction", 1.5),
+    (lambda v: S.wsd(0.1, 100, warmup_steps=v, decay_fraction=0.95), "warmup_steps", 10),  # overlaps the decay
+    (lambda v: S.wsd(0.1, 100, warmup_steps=v, decay_fraction=0.5), "warmup_steps", 51),
+    (lambda v: S.wsd(0.1, v), "total_steps", 0), (lambda v: S.wsd(v, 100), "peak_rate", -0.1),
+    (lambda v: S.wsd(0.1, 100, final_rate=v), "final_rate", 0.2),
+    (lambda v: S.wsd(0.1, 100, decay_shape=v), "decay_shape", "exponential"),
 ])
 def test_bad_arguments_name_the_argument_and_the_value(make, argument, value):
     with pytest.raises((ValueError, TypeError)) as raised:
@@ -288,6 +314,9 @@ SIBLINGS = {
     "one_cycle linear": S.one_cycle(0.7, total_steps=2001, shape="linear"),
     "cyclical_momentum": S.cyclical_momentum(step_size=20, low_momentum=0.8, high_momentum=0.99),
     "one_cycle_momentum": S.one_cycle_momentum(total_steps=2001, low_momentum=0.5, high_momentum=0.9),
+    "wsd": S.wsd(0.03, total_steps=2000, warmup_steps=200, decay_fraction=0.25, final_rate=0.0003),
+    "wsd cosine": S.wsd(0.5, total_steps=2000, warmup_steps=200, decay_shape="cosine", final_rate=0.005),
+    "wsd 1-sqrt": S.wsd(0.002, total_steps=2000, decay_fraction=0.1, decay_shape="1-sqrt"),
 }
 
 
@@ -354,3 +383,38 @@ def test_a_config_missing_an_argument_names_it_and_the_kinds_signature(config, w
     assert words in str(raised.value) and f"Received: config={config!r}" in str(raised.value)
     with pytest.raises(TypeError, match="Received: config=None"):
         S.Schedule.from_config(None)
+
+
+# --- issue 28: warmup-stable-decay ---------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", S.WSD_DECAY_SHAPES)
+def test_wsd_warms_up_holds_and_decays_where_its_arguments_say(shape):
+    schedule = S.wsd(0.2, total_steps=100, warmup_steps=10, decay_fraction=0.2, final_rate=0.002, decay_shape=shape)
+    values = schedule.values(np.arange(120))
+    np.testing.assert_allclose(values[[0, 9, 10, 79, 80]], [0.02, 0.2, 0.2, 0.2, 0.2], rtol=1e-12)
+    assert np.all(np.diff(values[:10]) > 0) and np.all(values[10:81] == 0.2)
+    assert np.all(np.diff(values[80:100]) < 0) and 0.002 < values[99] < 0.2  # the last step still learns
+    np.testing.assert_allclose(values[100:], 0.002)  # the final rate, reached one past the last step
+    assert schedule.initial_rate == pytest.approx(0.02)
+
+
+def test_wsd_without_warm_up_starts_at_the_peak_and_a_whole_decay_is_allowed():
+    assert S.wsd(0.1, 50, decay_fraction=0.2).initial_rate == 0.1
+    whole = S.wsd(0.1, 50, decay_fraction=1.0)  # decay_fraction=1: no stable phase, no warm-up
+    np.testing.assert_allclose(whole.values([0, 25, 50]), [0.1, 0.05, 0.0], atol=1e-15)
+    tight = S.wsd(0.1, 10, warmup_steps=8, decay_fraction=0.2)  # the stable phase may be empty
+    np.testing.assert_allclose(tight.values([7, 8, 9]), [0.1, 0.1, 0.05])
+    assert S.wsd(0.1, 3, decay_fraction=0.01).values(2) == 0.1  # at least one step of decay
+
+
+def test_wsd_serialises_into_an_experiment_and_keeps_its_structure_apart():
+    experiment = Experiment("adam", S.wsd(0.003, 384, warmup_steps=19, decay_fraction=0.2), epochs=2, profile="tiny")
+    assert Experiment.from_dict(experiment.to_dict()) == experiment
+    assert experiment.to_dict()["learning_rate"] == {
+        "kind": "wsd", "decay_fraction": 0.2, "decay_shape": "linear", "final_rate": 0.0, "peak_rate": 0.003,
+        "total_steps": 384, "warmup_steps": 19}
+    assert experiment.label() == ("adam lr=wsd(decay_fraction=0.2, decay_shape=linear, final_rate=0, "
+                                  "peak_rate=0.003, total_steps=384, warmup_steps=19)")
+    assert S.wsd(0.1, 100).structure() != S.wsd(0.1, 101).structure()
+    assert S.wsd(0.1, 100).structure() != S.wsd(0.1, 100, warmup_steps=5).structure()
+    assert S.wsd(0.1, 100).structure() == S.wsd(0.3, 100, final_rate=0.01).structure()

@@ -38,6 +38,26 @@ def test_the_same_seed_gives_identical_metrics():
     assert other_seed.history["loss"] != first.history["loss"]
 
 
+def test_a_schedule_free_run_is_scored_at_its_averaged_weights_and_trained_at_the_others():
+    # Schedule-free AdamW is evaluated at x, the average, and takes its gradients at y: each
+    # validation pass, each epoch's end (the per-epoch test score) and the final test see x.
+    import keras
+
+    seen = []
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(("train", self.model.optimizer.training_weights))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(("epoch end", self.model.optimizer.training_weights))
+
+    experiment = Experiment("schedule_free_adamw", 0.0025, test_each_epoch=True, **TINY)
+    result = train(experiment, verbose=False, callbacks=[Probe()])
+    assert {state for moment, state in seen if moment == "train"} == {True}
+    assert [state for moment, state in seen if moment == "epoch end"] == [False] * result.epochs_run
+
+
 def test_train_passes_extra_callbacks_to_fit_beside_its_own():
     import keras
 

@@ -36,9 +36,17 @@ def _lag_in_decades(rules=_LAG_RULES, sign: float = 1.0) -> dict[str, float]:
     return moves
 
 
-def _shape_of_test(test) -> dict[str, float]:
+def _own_test(answer) -> dict[str, float]:
+    """What the answer to ex-range-own shows: the shape of its test (first rate, decades per
+    batch), the valley rate it names against the test's own valley (1.0 when read right), and
+    whether the weights after the test equal those before it (1.0) or not (0.0)."""
+    test, before, after = answer["test"], answer["before"], answer["after"]
     rates = np.asarray(test.rates)
-    return {"first rate": float(rates[0]), "decades per batch": float(np.log10(rates[1] / rates[0]))}
+    restored = len(before) == len(after) and all(
+        np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(before, after))
+    return {"first rate": float(rates[0]), "decades per batch": float(np.log10(rates[1] / rates[0])),
+            "valley read": float(answer["valley"]) / float(test.suggestion("valley")),
+            "weights restored": float(restored)}
 
 
 register(
@@ -48,11 +56,15 @@ register(
                "the ratio lagged / honest: positive means the running mean moves the suggestion up.",
           mistakes=(Mistake(lambda: _lag_in_decades(sign=-1.0),
                             "the sizes are right but the signs are swapped: take log10(lagged / honest)."),)),
-    Check("ex-range-own", _CHAPTER, "the RangeTest that lrlib.range_test.range_test returned",
-          expected=lambda: {"first rate": 1e-4, "decades per batch": 6 / 59},
-          prepare=_shape_of_test, rtol=0.01,
-          idea="call range_test with the exercise's start, end and number of batches: its rates are equal "
-               "steps of log-rate, one fewer step than batches."),
+    Check("ex-range-own", _CHAPTER,
+          "a dict {'test': the RangeTest that lrlib.range_test.range_test returned, 'valley': the rate its valley "
+          "rule suggests, 'before': the model's weights before the test, 'after': its weights after it}",
+          expected=lambda: {"first rate": 1e-4, "decades per batch": 6 / 59, "valley read": 1.0,
+                            "weights restored": 1.0},
+          prepare=_own_test, rtol=0.01,
+          idea="call range_test with the exercise's start, end and number of batches (its rates are equal "
+               "steps of log-rate, one fewer step than batches), read mine.suggestion('valley'), and take "
+               "classifier.get_weights() before and after the test: the test restores every variable."),
 )
 
 
@@ -82,11 +94,15 @@ def _short_runs(group: str, optimizer: str | None = None, profile: str | None = 
 
 
 def _suggested_minus_best(name: str = "sgd", fraction: bool = False) -> float:
-    from ..report import test_images
+    """The run at ``name``'s suggested rate against the sweep's best rate, chosen on validation
+    (``noise.choose``), in validation images (``noise.compare``)."""
+    from ..report import noise
 
-    best = max(_short_runs("adaptive-sweep", name), key=lambda r: r.test_accuracy)
-    gap = _short_runs("range-suggested", name)[0].test_accuracy - best.test_accuracy
-    return gap if fraction else round(gap * test_images(best))
+    swept = {}
+    for run in _short_runs("adaptive-sweep", name):
+        swept.setdefault(run.experiment.learning_rate, []).append(run)
+    found = noise.compare(_short_runs("range-suggested", name)[0], swept[noise.choose(swept)], "val_accuracy")
+    return found.difference if fraction else found.images
 
 
 def _inside_the_band(rule: str) -> frozenset[str]:
@@ -106,12 +122,15 @@ def _inside_the_band(rule: str) -> frozenset[str]:
 
 
 register(
-    Check("ex-suggested-images", _WORKS, "one whole number, positive when the suggested run is better",
+    Check("ex-suggested-images", _WORKS,
+          "one whole number of validation images, positive when the suggested run is better",
           expected=_suggested_minus_best, rtol=0.0, atol=0.5,
-          idea="(suggested run's test accuracy - best swept run's) x report.test_images(...), rounded.",
+          idea="report.noise.choose picks the sweep's best rate on validation accuracy; "
+               "report.noise.compare(suggested run, best run, 'val_accuracy').images is suggested minus best, "
+               "in validation images.",
           mistakes=(Mistake(lambda: -_suggested_minus_best(), "the size is right, the sign is not: suggested minus best."),
                     Mistake(lambda: _suggested_minus_best(fraction=True),
-                            "that is a fraction of the test set; turn it into images."))),
+                            "that is a fraction of the validation set; turn it into images."))),
     Check("ex-suggested-steepest", _WORKS, "a set of optimizer names",
           expected=lambda: _inside_the_band("steepest"),
           idea="for each optimizer: np.median of record.test.suggestion('steepest') over its tests, then "

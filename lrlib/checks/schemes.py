@@ -1,4 +1,5 @@
-"""Checks for the chapters on choosing a decay scheme and the article's decay code (09 and 10)."""
+"""Checks for the chapters on choosing a decay scheme and the article's decay code (09 and 10).
+Chapter 9 chooses on validation accuracy and measures ties with ``report.noise``."""
 
 from __future__ import annotations
 
@@ -34,21 +35,22 @@ def _book_table():
     return grid_table(book_runs("decay-grid"))
 
 
-def _tie() -> float:
-    from ..report import book_seed_spread
-
-    return book_seed_spread()
-
-
-def _tied_at_the_article_rate(tie: float | None = None) -> frozenset[str]:
-    """The schemes within ``tie`` (default: the book's seed spread) of the best, for Adam from
-    the article's baseline rate."""
+def _tied_at_the_article_rate(tie: float | None = None, on_test: bool = False) -> frozenset[str]:
+    """The schemes that ``noise.tied_with_best`` calls tied with the best for Adam from the
+    article's baseline rate in the book's grid. The slips: a plain threshold ``tie`` on validation
+    accuracy (``scheme_winners``), or, with ``on_test``, the schemes within the old yardstick
+    (0.0024) of the best on test accuracy."""
     from ..catalog import scenario
-    from ..report import scheme_winners
+    from ..report import book_runs, grid_cells, noise, scheme_winners
 
     rate = scenario("fixed-lr", "baseline").experiment.learning_rate
-    winners = scheme_winners(_book_table(), tie=_tie() if tie is None else tie)
-    return frozenset(winners.loc[("adam", rate), "tied with the best"].split(", "))
+    if on_test:
+        table = _book_table()
+        cell = table[(table["optimizer"] == "adam") & (table["initial rate"] == rate)]
+        return frozenset(cell.loc[cell["test accuracy"] >= cell["test accuracy"].max() - 0.0024, "scheme"])
+    if tie is not None:
+        return frozenset(scheme_winners(_book_table(), tie=tie).loc[("adam", rate), "tied with the best"].split(", "))
+    return frozenset(noise.tied_with_best(grid_cells(book_runs("decay-grid"))[("adam", rate)]))
 
 
 def _adam_best_row():
@@ -66,15 +68,18 @@ def _fixed_joins_at(runner_up: bool = False, scale: float = 1.0) -> float:
     if not runner_up:
         return scale * float(row["gain over fixed"])
     cell = table[(table["optimizer"] == "adam") & (table["initial rate"] == row.name)]
-    top_two = cell["test accuracy"].nlargest(2)
+    top_two = cell["val accuracy"].nlargest(2)
     return scale * float(top_two.iloc[0] - top_two.iloc[1])
 
 
-def _seed_leads(optimizer: str = "sgd", in_images: bool = True, over_the_last: bool = False) -> list[float]:
+def _seed_leads(optimizer: str = "sgd", in_images: bool = True, over_the_last: bool = False,
+                metric: str = "val accuracy") -> list[float]:
     """For each seed of the seed study (the grid's run and its repeats), the lead of the best scheme
-    over the runner-up (or, with ``over_the_last``, over the worst), in test images or as a fraction."""
+    over the runner-up (or, with ``over_the_last``, over the worst) on ``metric`` (a column of
+    ``grid_table``: validation accuracy, or the slip of reading test accuracy), in images of the
+    set it was measured on or as a fraction."""
     from ..catalog import scenarios
-    from ..report import grid_table, test_images
+    from ..report import grid_table, noise
     from ..training import run_many
 
     results, _ = _grid()
@@ -82,8 +87,9 @@ def _seed_leads(optimizer: str = "sgd", in_images: bool = True, over_the_last: b
     rate = next(r.experiment.initial_rate for r in repeats if r.experiment.optimizer == optimizer)
     same_row = [r for r in results if r.experiment.optimizer == optimizer and r.experiment.initial_rate == rate]
     seeds = grid_table(same_row + [r for r in repeats if r.experiment.optimizer == optimizer])
-    by_seed = seeds.pivot_table(index="scheme", columns="seed", values="test accuracy")
-    scale = test_images(repeats[0]) if in_images else 1.0
+    by_seed = seeds.pivot_table(index="scheme", columns="seed", values=metric)
+    measured_on = "test_accuracy" if metric.startswith("test") else "val_accuracy"
+    scale = noise.evaluated_images(repeats[0], measured_on) if in_images else 1.0
     leads = []
     for seed in by_seed.columns:
         ordered = by_seed[seed].sort_values(ascending=False)
@@ -162,32 +168,35 @@ def _per_step_time_decay(per_step: bool = True, divide: bool = True) -> list[flo
 register(
     Check("ex-schemes-ties", _CHOOSING, "a set of scheme names (those tied with the best)",
           expected=_tied_at_the_article_rate,
-          idea="scheme_winners(book_table, tie=TIE) lists, per optimizer and initial rate, every scheme within "
-               "the tie threshold of the best; read the row of Adam from 0.001.",
+          idea="noise.tied_with_best(report.grid_cells(book_results)[('adam', 0.001)]) chooses on validation "
+               "accuracy and keeps every scheme within the noise of the best.",
           mistakes=(Mistake(lambda: _tied_at_the_article_rate(tie=0.0),
-                            "with no tie threshold only the top scheme is left, though its lead is smaller than "
-                            "what the seed alone moves a run: use tie=TIE."),
+                            "that is the best scheme alone, as a table without any noise names it: its lead is "
+                            "smaller than the noise; use noise.tied_with_best."),
                     Mistake(lambda: _tied_at_the_article_rate(tie=0.001),
-                            "0.001 is the slider's starting point, ten test images; the book's tie threshold is "
-                            "TIE (report.book_seed_spread())."),
-                    Mistake(lambda: _tied_at_the_article_rate(tie=min(100 * _tie(), 0.99)),
-                            "that threshold is in points (percent); scheme_winners takes a difference in test "
-                            "accuracy as a fraction, TIE itself."))),
-    Check("ex-schemes-seed-leads", _CHOOSING, "a list of counts of test images, one per seed",
+                            "that is a plain threshold of 0.001 (twelve validation images); the noise of these "
+                            "comparisons is larger: use noise.tied_with_best."),
+                    Mistake(lambda: _tied_at_the_article_rate(on_test=True),
+                            "those are the schemes near the best on test accuracy; choose on validation "
+                            "accuracy (noise.tied_with_best), the test set only reports."))),
+    Check("ex-schemes-seed-leads", _CHOOSING, "a list of counts of validation images, one per seed",
           expected=_seed_leads, rtol=0.0, atol=0.5,
-          idea="for each seed (a column of by_seed), take the best test accuracy of SGD's schemes minus the "
-               "second best, and multiply by report.test_images.",
+          idea="for each seed (a column of by_seed), take the best validation accuracy of SGD's schemes minus "
+               "the second best, and multiply by the number of validation images.",
           mistakes=(Mistake(lambda: _seed_leads(in_images=False),
-                            "those are differences in test accuracy (fractions or points), not images: multiply "
-                            "the fraction by report.test_images."),
+                            "those are differences in validation accuracy (fractions), not images: multiply the "
+                            "fraction by the number of validation images."),
                     Mistake(lambda: _seed_leads(over_the_last=True),
                             "that is the lead over the worst scheme; the runner-up is the second best."),
+                    Mistake(lambda: _seed_leads(metric="test accuracy"),
+                            "those are leads in test images; the seed study reads validation accuracy "
+                            "(by_seed), the test set only reports."),
                     Mistake(lambda: _seed_leads(optimizer="adam"),
                             "those are Adam's leads; the exercise asks for SGD's."))),
-    Check("ex-schemes-tie-slider", _CHOOSING, "one number, a difference in test accuracy (a fraction)",
+    Check("ex-schemes-tie-slider", _CHOOSING, "one number, a difference in validation accuracy (a fraction)",
           expected=_fixed_joins_at, rtol=0.0, atol=0.0005,
           idea="the fixed rate joins the winners once the tie reaches its gap to the best scheme: the "
-               "'gain over fixed' of Adam's best row.",
+               "'gain over fixed' of Adam's best row of scheme_winners(book_table).",
           mistakes=(Mistake(lambda: _fixed_joins_at(scale=100.0),
                             "that is in points (percent); the slider's value is a fraction: divide by 100."),
                     Mistake(lambda: _fixed_joins_at(runner_up=True),

@@ -10,18 +10,18 @@ from .common import (  # noqa: F401
 )
 from .fixed_rates import (  # noqa: F401
     class_shares, split_labels, best_constant_guess, answered_digit, answered_digits, digit_spans,
-    extrapolated_epoch, early_stopping, gaps_in_images, time_share_below,
+    extrapolated_epoch, early_stopping, gaps_in_images, time_share_below, descent_path, tie_band, versus_article,
 )
 from .decay import (  # noqa: F401
-    TIME_DECAY_VERSIONS, scheme_of, grid_table, scheme_winners, band_margins, grid_verdicts,
-    compounding_time_decay_constant, time_decay_versions, epoch_cuts,
+    TIME_DECAY_VERSIONS, scheme_of, metric_column, grid_table, scheme_winners, band_margins, grid_cells,
+    grid_verdicts, compounding_time_decay_constant, time_decay_versions, epoch_cuts,
 )
 from .decay_quotes import (  # noqa: F401
-    decay_runs_table, decay_leads_table, decay_run_quotes, good_rate_quotes, band_edge_quotes, scheme_choice_quotes,
-    long_run_quotes, seed_winner_quotes,
+    band_width, decay_runs_table, decay_leads_table, decay_run_quotes, good_rate_quotes, band_edge_quotes,
+    scheme_choice_quotes, long_run_quotes, seed_leads, seed_winner_quotes, seed_noise_quotes,
 )
 from .adaptive import (  # noqa: F401
-    optimizer_table, good_band_width, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
+    optimizer_table, good_band_width, band_edges, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
     band_width_table,
 )
 from .range_tests import (  # noqa: F401

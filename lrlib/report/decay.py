@@ -1,4 +1,5 @@
-"""Chapters 6 to 10 (decay): the decay grid, its winners and verdicts, time-based decay's versions."""
+"""Chapters 6 to 10 (decay): the decay grid, its winners and verdicts (chosen on validation
+accuracy, ties measured by ``report.noise``), time-based decay's versions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..results import Result
-from .common import _accuracy_difference, test_images
+from . import noise
+from .common import _accuracy_difference
 
 
 def scheme_of(result: Result) -> str:
@@ -16,26 +18,57 @@ def scheme_of(result: Result) -> str:
     return "fixed" if isinstance(rate, float) else rate.kind.removesuffix("_decay")
 
 
-def grid_table(results: Sequence[Result], tolerance: float = 0.005):
-    """A ``pandas.DataFrame`` with one row per run: optimizer, scheme, initial rate, seed, test
-    scores, and ``good``: test accuracy within ``tolerance`` of the best run of the same optimizer."""
+# Accuracies are stored as float32: two that count the same images can differ in the 8th digit.
+_ROUNDING = 1e-6
+
+
+def metric_column(metric: str) -> str:
+    """The column of a ``grid_table`` that holds ``metric`` (``"val accuracy"`` for
+    ``"val_accuracy"``)."""
+    return metric.replace("_", " ")
+
+
+def _better(values, metric: str):
+    """``values`` signed so that larger is better on ``metric`` (a loss is lower-is-better)."""
+    return -values if metric.endswith("loss") else values
+
+
+def grid_table(results: Sequence[Result], tolerance: float = 0.005, metric: str = "val_accuracy"):
+    """A ``pandas.DataFrame`` with one row per run: optimizer, scheme, initial rate, seed, the
+    selection ``metric`` (a validation metric, ``noise.score``: the kept epoch's), the test scores
+    (reported, never used to choose), and ``good``: ``metric`` within ``tolerance`` of the best run
+    of the same optimizer. A test metric is refused (``noise.selection_metric``)."""
     import pandas as pd
 
+    metric = noise.selection_metric(metric)
+    column = metric_column(metric)
     table = pd.DataFrame([{
         "optimizer": r.experiment.optimizer, "scheme": scheme_of(r), "initial rate": r.experiment.initial_rate,
-        "seed": r.experiment.seed, "test accuracy": r.test_accuracy, "test loss": r.test_loss,
-        "outcome": r.outcome.kind,
+        "seed": r.experiment.seed, column: noise.score(r, metric), "test accuracy": r.test_accuracy,
+        "test loss": r.test_loss, "outcome": r.outcome.kind,
     } for r in results])
-    best = table.groupby("optimizer")["test accuracy"].transform("max")
-    table["good"] = table["test accuracy"] >= best - tolerance
+    table.attrs["metric"] = metric
+    signed = _better(table[column], metric)
+    best = signed.groupby(table["optimizer"]).transform("max")
+    table["good"] = signed >= best - tolerance - _ROUNDING
     return table
 
 
-def scheme_winners(table, tie: float = 0.0):
-    """Per optimizer and initial rate of a ``grid_table``: the best scheme, its test accuracy and
-    its gain over the fixed rate, and every scheme within ``tie`` of the best (best first)."""
+def _table_metric(table, metric: str | None) -> str:
+    return noise.selection_metric(metric or table.attrs.get("metric", "val_accuracy"))
+
+
+def scheme_winners(table, tie: float = 0.0, metric: str | None = None):
+    """Per optimizer and initial rate of a ``grid_table`` (one seed per cell): the best scheme on
+    ``metric`` (default: the table's selection metric, a validation metric; a test metric is
+    refused), its value there (``best accuracy``), its test accuracy (reported, not used to
+    choose), its gain over the fixed rate on ``metric``, and every scheme within ``tie`` of the
+    best (best first). ``tie`` is a plain threshold, for exploring (``TieExplorer``); the book's
+    verdicts come from ``grid_verdicts``, which measures the noise."""
     import pandas as pd
 
+    metric = _table_metric(table, metric)
+    column = metric_column(metric)
     tie = _accuracy_difference("tie", tie)
     repeated = table.duplicated(["optimizer", "initial rate", "scheme"])
     if repeated.any():
@@ -43,70 +76,103 @@ def scheme_winners(table, tie: float = 0.0):
                          f"Received: {int(repeated.sum())} repeated runs")
     rows = []
     for (optimizer, rate), cell in table.groupby(["optimizer", "initial rate"], sort=True):
-        ordered = cell.sort_values("test accuracy", ascending=False, kind="stable")
+        cell = cell.assign(_signed=_better(cell[column], metric))
+        ordered = cell.sort_values("_signed", ascending=False, kind="stable")
         best = ordered.iloc[0]
-        fixed = cell.loc[cell["scheme"] == "fixed", "test accuracy"]
-        tied = ordered.loc[ordered["test accuracy"] >= best["test accuracy"] - tie, "scheme"]
+        fixed = cell.loc[cell["scheme"] == "fixed", "_signed"]
+        tied = ordered.loc[ordered["_signed"] >= best["_signed"] - tie, "scheme"]
         rows.append({"optimizer": optimizer, "initial rate": rate, "best scheme": best["scheme"],
-                     "best accuracy": best["test accuracy"],
-                     "gain over fixed": best["test accuracy"] - fixed.iloc[0] if len(fixed) else float("nan"),
+                     "best accuracy": best[column], "test accuracy": best["test accuracy"],
+                     "gain over fixed": best["_signed"] - fixed.iloc[0] if len(fixed) else float("nan"),
                      "tied with the best": ", ".join(tied)})
     return pd.DataFrame(rows).set_index(["optimizer", "initial rate"])
 
 
 def band_margins(grid: Sequence[Result], repeats: Sequence[Result], optimizer: str, rate: float,
-                 scheme: str = "fixed", tolerance: float = 0.005):
+                 scheme: str = "fixed", tolerance: float = 0.005, metric: str = "val_accuracy"):
     """How far one cell of a decay grid lies from the good band's cutoff, for each seed it was run
-    with. The cutoff is ``grid_table``'s: the best test accuracy of ``optimizer`` in ``grid`` (one
-    seed) minus ``tolerance``. ``repeats`` holds the same cells run with other seeds (runs already
-    in ``grid`` count once). Returns a ``pandas.DataFrame`` indexed by seed: ``test accuracy``,
-    ``margin`` (accuracy minus cutoff: negative is outside the band), ``margin in images`` (rounded)
-    and ``good``."""
+    with. The cutoff is ``grid_table``'s: the best ``metric`` (a validation metric; a test metric
+    is refused) of ``optimizer`` in ``grid`` (one seed) minus ``tolerance``. ``repeats`` holds the
+    same cells run with other seeds (runs already in ``grid`` count once). Returns a
+    ``pandas.DataFrame`` indexed by seed: the ``metric``, ``test accuracy`` (reported only),
+    ``margin`` (metric minus cutoff: negative is outside the band), ``margin in images`` (rounded,
+    on the images the metric was measured on) and ``good``. Its ``attrs`` hold the ``cutoff``,
+    the ``images`` and ``noise in images``: the margin of ``noise.compare`` between the cell (all
+    its seeds) and the best run, the size a margin must exceed to place the cell on one side."""
     import pandas as pd
 
+    metric = noise.selection_metric(metric)
+    if metric != "val_accuracy":
+        raise ValueError(f"Argument `metric` must be 'val_accuracy' (a band of accuracies). Received: metric={metric!r}")
     tolerance = _accuracy_difference("tolerance", tolerance)
     own = [r for r in grid if r.experiment.optimizer == optimizer]
     if not own:
         raise ValueError(f"Argument `optimizer` must be an optimizer of `grid`. Received: optimizer={optimizer!r}")
-    cutoff = max(r.test_accuracy for r in own) - tolerance
+    best = max(own, key=lambda r: noise.score(r, metric))
+    cutoff = noise.score(best, metric) - tolerance
     cell = {r.experiment: r for r in [*grid, *repeats]
             if r.experiment.optimizer == optimizer and r.experiment.initial_rate == rate and scheme_of(r) == scheme}
     if not cell:
         raise ValueError(f"Arguments `rate` and `scheme` must name a cell of the grid. Received: rate={rate!r}, "
                          f"scheme={scheme!r}")
-    rows = [{"seed": r.experiment.seed, "test accuracy": r.test_accuracy, "margin": r.test_accuracy - cutoff,
-             "margin in images": int(round((r.test_accuracy - cutoff) * test_images(r))),
-             "good": bool(r.test_accuracy >= cutoff)}
-            for r in sorted(cell.values(), key=lambda r: r.experiment.seed)]
+    runs = sorted(cell.values(), key=lambda r: r.experiment.seed)
+    images = noise.evaluated_images(runs[0], metric)
+    column = metric_column(metric)
+    rows = [{"seed": r.experiment.seed, column: noise.score(r, metric), "test accuracy": r.test_accuracy,
+             "margin": noise.score(r, metric) - cutoff,
+             "margin in images": int(round((noise.score(r, metric) - cutoff) * images)),
+             "good": bool(noise.score(r, metric) >= cutoff - _ROUNDING)} for r in runs]
     table = pd.DataFrame(rows).set_index("seed")
-    table.attrs["cutoff"] = float(cutoff)
+    table.attrs.update({"cutoff": float(cutoff), "images": images, "metric": metric,
+                        "noise in images": noise.compare(runs, best, metric).noise.margin_images})
     return table
 
 
-def grid_verdicts(table, tie: float, images: int):
-    """``scheme_winners(table, tie)`` with a verdict for each optimizer and initial rate:
-    ``"decay"`` when a decay scheme is best and the fixed rate is not within ``tie`` of it,
-    ``"fixed"`` when no decay scheme is within ``tie`` of the fixed rate, else ``"tie"``. Adds
-    ``gain in images`` (the best scheme's gain over the fixed rate times ``images``, the size of
-    the test set, rounded) and ``tied`` (the schemes within ``tie`` of the best, best first, as a
-    list)."""
-    from .. import validation
+def grid_cells(results: Sequence[Result]) -> dict:
+    """``results`` of a decay grid (any number of seeds per cell) as ``{(optimizer, initial rate):
+    {scheme: [runs, by seed]}}``, in the order the runs come."""
+    cells: dict = {}
+    for r in results:
+        key = (r.experiment.optimizer, r.experiment.initial_rate)
+        cells.setdefault(key, {}).setdefault(scheme_of(r), []).append(r)
+    return {key: {scheme: sorted(runs, key=lambda r: r.experiment.seed) for scheme, runs in schemes.items()}
+            for key, schemes in cells.items()}
 
-    images = validation.integer("images", images, minimum=1)
-    winners = scheme_winners(table, tie=tie)
-    tied = winners["tied with the best"].str.split(", ")
-    verdicts = []
-    for (best, schemes) in zip(winners["best scheme"], tied):
-        if "fixed" not in schemes:
-            verdicts.append("decay")
-        elif schemes == ["fixed"]:
-            verdicts.append("fixed")
+
+def grid_verdicts(results: Sequence[Result], metric: str = "val_accuracy"):
+    """Per optimizer and initial rate of a decay grid (``results``: one or more seeds per cell,
+    medians where several), the choice on ``metric`` (a validation metric; a test metric is
+    refused) and its verdict, measured against the noise (``noise.tied_with_best``,
+    ``noise.compare``): ``best scheme``, ``best accuracy`` (its median ``metric``), ``test
+    accuracy`` (its median, reported only), ``seeds``, ``tied`` (the schemes tied with the best,
+    best first, a list) and ``tied with the best`` (the same, as text), ``gain over fixed``
+    (the best minus the fixed rate on ``metric``), ``gain in images`` and ``noise in images``
+    (the images ``metric`` was measured on) and ``verdict``: ``"decay"`` when a decay is best
+    and the fixed rate is not tied with it, ``"fixed"`` when the fixed rate is best and no decay
+    is tied with it, else ``"tie"``."""
+    import pandas as pd
+
+    metric = noise.selection_metric(metric)
+    rows = []
+    for (optimizer, rate), cells in sorted(grid_cells(results).items()):
+        best = noise.choose(cells, metric)
+        tied = noise.tied_with_best(cells, metric)
+        if "fixed" not in tied:
+            verdict = "decay"
+        elif tied == ["fixed"]:
+            verdict = "fixed"
         else:
-            verdicts.append("tie")
-    winners["verdict"] = verdicts
-    winners["gain in images"] = (winners["gain over fixed"] * images).round().astype(int)
-    winners["tied"] = tied
-    return winners
+            verdict = "tie"
+        found = noise.compare(cells[best], cells["fixed"], metric) if "fixed" in cells else None
+        rows.append({"optimizer": optimizer, "initial rate": rate, "best scheme": best,
+                     "best accuracy": noise.median_score(cells[best], metric),
+                     "test accuracy": noise.median_score(cells[best], "test_accuracy"),
+                     "seeds": len(cells[best]),
+                     "gain over fixed": found.difference if found else float("nan"),
+                     "gain in images": found.images if found else 0,
+                     "noise in images": found.noise.margin_images if found else 0,
+                     "tied with the best": ", ".join(tied), "tied": tied, "verdict": verdict})
+    return pd.DataFrame(rows).set_index(["optimizer", "initial rate"])
 
 
 def compounding_time_decay_constant(epochs: int, final_fraction: float) -> float:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..results import Result
+from . import noise
 from .adaptive import good_band_width
-from .common import _accuracy_difference, test_images
 
 
 def suggestion_table(records: Sequence, beta: float | None = None):
@@ -47,37 +47,46 @@ def _where_on_band(rate: float, band: dict[str, Any]) -> str:
     return "outside the band"
 
 
-def suggestions_on_sweep(sweep: Sequence[Result], records: Sequence, suggested: Sequence[Result], spread: float,
-                         rule: str = "valley", tolerance: float = 0.005):
+VERDICT_WORDS = {"tie": "a tie", "ahead": "better", "behind": "worse"}
+
+
+def suggestions_on_sweep(sweep: Sequence[Result], records: Sequence, suggested: Sequence[Result],
+                         rule: str = "valley", tolerance: float = 0.005, metric: str = "val_accuracy",
+                         seed_noise: float | None = None):
     """Does the range test pick a good rate? For each optimizer of ``suggested`` (runs at the
     suggested rates, as long as the runs of ``sweep``): the suggestion of each range test of
     ``records`` (lowest, highest, how many decades apart), where the suggested rate falls on the
-    sweep's good band (``good_band_width``), the suggested run's test accuracy against the best
-    swept one in accuracy and test images, and a verdict: a tie when the two are within
-    ``spread`` (the seed-to-seed spread), else better or worse; "good" tells whether the
-    suggested run clears the band's cutoff. A ``pandas.DataFrame`` indexed by optimizer."""
+    sweep's good band (``good_band_width``, chosen on ``metric``, a validation accuracy: a test
+    metric is refused), the suggested run's ``metric`` against the best swept rate's, their
+    difference and the noise of that difference in images of the validation set
+    (``noise.compare``; ``seed_noise`` as there), a verdict (a tie, better or worse) and whether
+    the suggested run clears the band's cutoff ("good"). The test accuracy of the suggested run
+    and of the best rate are reported beside them (``suggested test accuracy``, ``best test
+    accuracy``), not used to decide. A ``pandas.DataFrame`` indexed by optimizer."""
     import pandas as pd
 
-    spread = _accuracy_difference("spread", spread)
+    metric = noise.selection_metric(metric)
     swept, tests = _by_optimizer(sweep), _by_optimizer(records)
     rows = []
     for result in suggested:
         name = result.experiment.optimizer
         if name not in swept or name not in tests:
             raise ValueError(f"Argument `suggested` holds {name}, which `sweep` and `records` must hold too.")
-        band = good_band_width(swept[name], tolerance)
+        band = good_band_width(swept[name], tolerance, metric)
+        best_runs = [r for r in swept[name] if r.experiment.initial_rate == band["best rate"]]
+        found = noise.compare(result, best_runs, metric, seed_noise)
         rates = [record.test.suggestion(rule) for record in tests[name]]
-        gap = result.test_accuracy - band["best accuracy"]
         rows.append({
             "optimizer": name, "suggested rate": result.experiment.learning_rate,
             "lowest suggestion": min(rates), "highest suggestion": max(rates),
             "seed spread (decades)": float(np.log10(max(rates) / min(rates))),
             "band from": band["band from"], "band to": band["band to"],
             "where": _where_on_band(result.experiment.learning_rate, band),
-            "suggested accuracy": result.test_accuracy, "best rate": band["best rate"],
-            "best accuracy": band["best accuracy"], "difference (images)": round(gap * test_images(result)),
-            "good": result.test_accuracy >= band["cutoff"],
-            "verdict": "a tie" if abs(gap) < spread else ("better" if gap > 0 else "worse"),
+            "suggested accuracy": found.first, "best rate": band["best rate"],
+            "best accuracy": band["best accuracy"], "difference (images)": found.images,
+            "noise (images)": found.noise.margin_images, "images": found.noise.images,
+            "good": found.first >= band["cutoff"], "verdict": VERDICT_WORDS[found.verdict],
+            "suggested test accuracy": result.test_accuracy, "best test accuracy": band["best test accuracy"],
         })
     return pd.DataFrame(rows).set_index("optimizer")
 

@@ -114,8 +114,8 @@ class ResultBrowser(_Control):
 
 
 class TieExplorer(_Control):
-    """A slider for how large a difference in test accuracy must be to count, showing per
-    optimizer and initial rate which schemes tie with the best. ``table`` is
+    """A slider for how large a difference in validation accuracy (what the choice reads) must
+    be to count, showing per optimizer and initial rate which schemes tie with the best. ``table`` is
     ``report.grid_table(...)``; nothing trains."""
 
     def __init__(self, table, tie: float = 0.001):
@@ -123,7 +123,7 @@ class TieExplorer(_Control):
             raise ValueError(f"Argument `table` must hold grid results. Received: table with {len(table)} rows")
         self.table = table
         self.tie = PlainSlider(value=validation.number("tie", tie, minimum=0.0, maximum=0.01), min=0.0, max=0.01,
-                               step=0.0005, readout_format=".2%", description="tie within (test accuracy)",
+                               step=0.0005, readout_format=".2%", description="tie within (validation accuracy)",
                                style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
         self.output = widgets.Output()
         self.tie.observe(lambda change: self._show(), names="value")

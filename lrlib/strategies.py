@@ -44,8 +44,8 @@ def _longest(runs: list[Scenario]) -> tuple[Scenario, ...]:
 
 def book_strategies(profile: str | None = None) -> list[Strategy]:
     """The summary's strategies in ``profile``, from the article's default to one-cycle. The
-    one-cycle row takes the shortest budget that reached the target (the longest tried if none
-    did), so it needs the stored one-cycle runs; until the range tests are stored the cycle rows
+    one-cycle row takes the shortest budget whose median validation accuracy reached the target
+    (``report.budget_table``; the longest tried if none did), so it needs the stored one-cycle runs; until the range tests are stored the cycle rows
     have no runs and are left out."""
     from .report import budget_table, epochs_to_target
     from .training import run_many

@@ -138,7 +138,7 @@ def test_the_cycle_chapters_quote_the_stored_time_to_accuracy(built_book):
     assert f"{summary.loc['one-cycle (Adam)', 'fewer than the article']}" in page
     clr = report.clr_runs_table([r for name, runs in strategies.items() if name.startswith("cyclical") for r in runs])
     page = (built_book / "book" / "16_cyclical_rates.html").read_text()
-    assert f"{int((clr['cycle position'] < 0.5).sum())}" in page and f"{clr['kept - last (images)'].median():.0f}" in page
+    assert f"{int((clr['cycle position'] < 0.25).sum())}" in page and f"{clr['kept - last (images)'].median():.0f}" in page
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

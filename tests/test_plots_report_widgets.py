@@ -598,31 +598,87 @@ def test_repeated_cells_table_says_whether_a_cell_stays_good_on_the_median_of_it
     assert row["width (one seed)"] == pytest.approx(2.0) and row["width (median)"] == pytest.approx(1.0)
 
 
-def budget_run(epochs, seed, accuracy, per_epoch=None, **fields):
-    """A result of ``epochs`` epochs; ``per_epoch`` makes it a run scored after every epoch."""
+def budget_run(epochs, seed, accuracy, per_epoch=None, val=None, **fields):
+    """A result of ``epochs`` epochs with test accuracy ``accuracy``; ``per_epoch`` makes it a
+    run scored after every epoch. Its validation accuracy is ``val`` (one value per epoch, or one
+    for the last epoch), else the test accuracy's."""
     experiment = Experiment("adam", 0.001, epochs=epochs, seed=seed, profile="full",
                             test_each_epoch=per_epoch is not None)
-    result = make_result(experiment, loss=[1.0] * (len(per_epoch) if per_epoch else epochs), test_accuracy=accuracy,
-                         **fields)
+    n = len(per_epoch) if per_epoch else epochs
+    result = make_result(experiment, loss=[1.0] * n, test_accuracy=accuracy, **fields)
     if per_epoch:
         result.history.update(test_loss=[0.1] * len(per_epoch), test_accuracy=list(per_epoch))
+    val = per_epoch if val is None and per_epoch else ([accuracy] if val is None else val)
+    val = list(val) if not isinstance(val, float) else [val]
+    result.history["val_accuracy"][:] = ([math.nan] * n + val)[-n:]
     return result
 
 
 def test_time_to_accuracy_reads_budgets_from_separate_runs_and_from_runs_scored_every_epoch():
     one_cycle = [budget_run(e, s, a) for e, s, a in [(1, 0, 0.985), (1, 1, 0.986), (1, 2, 0.984),
-                                                      (2, 0, 0.9921), (2, 1, 0.9915), (2, 2, 0.9925)]]
+                                                      (2, 0, 0.9921), (2, 1, 0.9915), (2, 2, 0.9925),
+                                                      (2, 3, 0.9930), (2, 4, 0.9900)]]  # five seeds at 2
     baseline = [budget_run(3, 0, 0.993, [0.98, 0.9919, 0.993]), budget_run(3, 1, 0.99, [0.97, 0.99, 0.99]),
-                budget_run(2, 2, 0.991, [0.985, 0.9925])]  # seed 2 stopped after 2 epochs
+                budget_run(3, 2, 0.991, [0.985, 0.9925], epochs_run=2)]  # seed 2 stopped after 2 epochs
     assert report.accuracy_by_budget(baseline)[2] == {0: 0.9919, 1: 0.99, 2: 0.9925}
+    assert report.accuracy_by_budget(baseline, "test_accuracy")[1] == {0: 0.98, 1: 0.97, 2: 0.985}
     table = report.budget_table({"one-cycle": one_cycle, "baseline": baseline}, target=0.9919)
     assert table[table.strategy == "one-cycle"]["median"].tolist() == pytest.approx([0.985, 0.9921])
+    assert table[table.strategy == "one-cycle"]["seeds"].tolist() == [3, 5]  # each budget its own seeds
     assert table[table.strategy == "baseline"]["epochs"].tolist() == [1, 2]  # epoch 3: seed 2 has none
     assert table[table.strategy == "baseline"]["median"].tolist() == pytest.approx([0.98, 0.9919])
+    row = table[table.strategy == "one-cycle"].iloc[1]
+    assert (row["min"], row["max"], row["test min"], row["test max"]) == pytest.approx((0.99, 0.993, 0.99, 0.993))
     assert report.epochs_to_target(table) == {"one-cycle": 2, "baseline": 2}
     assert report.epochs_to_target(report.budget_table({"one-cycle": one_cycle}, target=0.995)) == {"one-cycle": None}
     with pytest.raises(ValueError, match="'empty'"):
         report.budget_table({"empty": []}, target=0.99)
+
+
+def test_the_budget_is_chosen_on_validation_and_a_test_metric_is_refused():
+    # On test, two epochs reach the target; on validation (which decides), only three do.
+    runs = [budget_run(e, s, a, val=v) for e, s, a, v in
+            [(2, 0, 0.9925, 0.9910), (2, 1, 0.9921, 0.9912), (2, 2, 0.9930, 0.9905),
+             (3, 0, 0.9926, 0.9921), (3, 1, 0.9924, 0.9925), (3, 2, 0.9931, 0.9920)]]
+    table = report.budget_table({"one-cycle": runs}, target=0.9919)
+    assert report.epochs_to_target(table) == {"one-cycle": 3}
+    assert table["test median"].tolist() == pytest.approx([0.9925, 0.9926])  # reported beside, not used
+    for refused in (report.budget_table, report.median_comparison):
+        with pytest.raises(ValueError, match="validation metric.*test set only reports"):
+            refused({"one-cycle": runs}, 0.9919, metric="test_accuracy") if refused is report.budget_table \
+                else refused({"one-cycle": runs}, "one-cycle", metric="test_accuracy")
+    with pytest.raises(ValueError, match="validation metric"):
+        report.accuracy_by_budget(runs, "test_loss")
+    with pytest.raises(ValueError, match="validation metric"):
+        report.strategy_table([], {}, {}, metric="test_accuracy")
+    shown = report.headline_table(table, budgets=[2])
+    assert shown.loc[(2, "one-cycle"), "validation"] == "0.9910 (0.9905\u20130.9912)"
+    assert shown.loc[(2, "one-cycle"), "test"].startswith("0.9925 (0.9921")
+
+
+def test_a_run_scored_every_epoch_stands_for_each_shorter_budget_with_its_best_weights_kept():
+    run = clr_run(val_loss=(0.5, 0.3, 0.45, 0.4), per_epoch=(0.97, 0.99, 0.98, 0.985))
+    two, three = report.at_budget(run, 2), report.at_budget(run, 3)
+    assert (two.experiment.epochs, two.epochs_run, two.test_accuracy) == (2, 2, 0.99)
+    assert three.test_accuracy == 0.99  # best validation loss up to epoch 3 is epoch 2's: kept
+    assert report.at_budget(run, 5) is None and report.at_budget(budget_run(2, 0, 0.99), 3) is None
+    assert report.at_budget(budget_run(2, 0, 0.99), 2).test_accuracy == 0.99
+
+
+def test_equal_budget_comparisons_and_the_step_between_budgets_go_through_the_noise():
+    one_cycle = [budget_run(e, s, a, val=v) for e, s, a, v in
+                 [(2, s, 0.991, 0.9900 + s / 10_000) for s in range(5)] + [(3, s, 0.992, 0.9915 + s / 10_000) for s in range(5)]]
+    baseline = [budget_run(5, s, 0.99, [0.97, 0.983 + s / 10_000, 0.986, 0.988, 0.99]) for s in range(5)]
+    table = report.budget_comparison({"one-cycle": one_cycle, "baseline": baseline}, 2, "one-cycle")
+    row = table.loc["baseline"]
+    assert row["verdict"] == "behind" and row["lead in images"] == round((0.9832 - 0.9902) * 12_000)
+    assert row["noise in images"] < abs(row["lead in images"])
+    step = report.budget_step(one_cycle, 2, 3)
+    assert step.verdict == "tie" and step.images == 18 and step.noise.images == 12_000  # 15 of 10,000 is noise
+    with pytest.raises(ValueError, match="reference='sgd'"):
+        report.budget_comparison({"one-cycle": one_cycle}, 2, "sgd")
+    with pytest.raises(ValueError, match="none at 4 epochs"):
+        report.budget_step(one_cycle, 2, 4)
 
 
 def clr_run(val_loss=(0.5, 0.4, 0.45, 0.3), per_epoch=(0.97, 0.98, 0.975, 0.99), kept=0.99):
@@ -638,6 +694,7 @@ def test_cycle_position_runs_from_the_base_to_the_peak_and_back():
     run = clr_run()
     # The last step of epoch 1 is step 9 of a 20-step rise; epoch 2 ends one step before the peak.
     assert [report.cycle_position(run, epoch) for epoch in (1, 2, 3, 4)] == pytest.approx([0.45, 0.95, 0.55, 0.05])
+    assert [report.cycle_phase(run, epoch) for epoch in (1, 2, 3, 4)] == ["rising", "rising", "falling", "falling"]
 
 
 def test_clr_runs_table_finds_the_kept_epoch_and_what_keeping_it_gained():
@@ -670,16 +727,18 @@ def test_plot_budget_curves_draws_one_median_line_per_strategy_and_the_target():
     assert list(ax.get_xticks()) == [1, 2, 25]
 
 
-def test_median_comparison_calls_ties_within_the_spread_and_counts_images():
+def test_median_comparison_calls_ties_within_the_noise_and_counts_images():
     strategies = {"fixed": [budget_run(25, s, a) for s, a in enumerate((0.9910, 0.9916, 0.9920))],
                   "cyclical": [budget_run(12, s, a) for s, a in enumerate((0.9925, 0.9930, 0.9921))],
                   "decay": [budget_run(10, s, a) for s, a in enumerate((0.9950, 0.9952, 0.9949))]}
-    table = report.median_comparison(strategies, "fixed", spread=0.0024)
+    table = report.median_comparison(strategies, "fixed")
     assert table.loc["fixed", "verdict"] == "reference" and table.loc["cyclical", "verdict"] == "tie"
-    assert table.loc["cyclical", "lead in images"] == 9 and table.loc["cyclical", "epochs run"] == 12
+    assert table.loc["cyclical", "lead in images"] == 11 and table.loc["cyclical", "epochs run"] == 12
+    assert table.loc["cyclical", "noise in images"] >= 11  # of 12,000 validation images
     assert table.loc["decay", "verdict"] == "ahead" and table.loc["decay", "median"] == pytest.approx(0.9950)
+    assert table.loc["decay", "test median"] == pytest.approx(0.9950)
     with pytest.raises(ValueError, match="reference='sgd'"):
-        report.median_comparison(strategies, "sgd", spread=0.0024)
+        report.median_comparison(strategies, "sgd")
 
 
 def test_target_summary_names_the_budgets_tried_the_best_and_the_speed_up():
@@ -693,24 +752,25 @@ def test_target_summary_names_the_budgets_tried_the_best_and_the_speed_up():
     assert summary.loc["one-cycle", "best median"] == pytest.approx(0.9925)
 
 
-def test_strategy_table_states_the_cost_the_accuracy_and_the_time_to_the_target():
+def test_strategy_table_ranks_on_validation_and_reports_test_once():
     from lrlib.strategies import Strategy
 
-    fixed = [budget_run(3, s, a, [0.98, 0.99 + s / 1000, a], train_time_s=60.0 * (s + 1))
-             for s, a in enumerate((0.9920, 0.9925, 0.9910))]
+    fixed = [budget_run(3, s, a, [0.98, 0.99 + s / 1000, a]) for s, a in enumerate((0.9920, 0.9925, 0.9910))]
     for run in fixed:
         run.history["val_accuracy"][:] = [0.98, 0.991, 0.995]  # 99 % after the second epoch
-    swept = [make_result(Experiment("sgd", 0.1, epochs=2, profile="full"), loss=(1.0, 0.9), test_accuracy=0.989)]
+    swept = [budget_run(2, s, 0.989, val=0.97 + s / 1000) for s in range(3)]  # far behind on validation
     strategies = [Strategy("fixed", "02_baseline", (), "a default", time_to_accuracy="fixed"),
                   Strategy("swept", "05_fixed_rates_waste", (), "best of a sweep", training_runs=9, range_tests=1)]
     table = report.strategy_table(strategies, {"fixed": fixed, "swept": swept}, {"fixed": 3})
     assert table.loc["fixed", "to find it"] == "1 run" and table.loc["swept", "to find it"] == "9 runs + 1 range test"
-    assert table.loc["fixed", "median test accuracy"] == pytest.approx(0.9920) and table.loc["fixed", "seeds"] == 3
-    assert table.loc["fixed", "epochs to target (test)"] == 3 and table.loc["swept", "epochs to target (test)"] == "not measured"
-    assert table.loc["fixed", "minutes to target"] == 2.0  # 3 epochs at the median 40 s per epoch
-    assert table.loc["fixed", "epochs to 99 % (validation)"] == 2 and table.loc["fixed", "minutes to 99 %"] == 1.3
-    assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"  # make_result's 0.6 validation accuracy
-    assert table.loc["swept", "minutes to 99 %"] == "-"
+    assert table.loc["fixed", "median validation accuracy"] == pytest.approx(0.995) and table.loc["fixed", "seeds"] == 3
+    assert table.loc["fixed", "median test accuracy"] == pytest.approx(0.9920)
+    assert (table.loc["fixed", "against the best"], table.loc["swept", "against the best"]) == ("best", "behind")
+    assert table.loc["fixed", "epochs to target (validation)"] == 3
+    assert table.loc["swept", "epochs to target (validation)"] == "not measured"
+    assert table.loc["fixed", "epochs to 99 % (validation)"] == 2
+    assert table.loc["swept", "epochs to 99 % (validation)"] == "not reached"
+    assert not any("minutes" in column for column in table.columns)  # the machines differed: epochs only
 
 
 def test_run_labels_name_the_seed_only_where_runs_share_a_label():

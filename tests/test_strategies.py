@@ -10,7 +10,9 @@ def test_the_summary_holds_every_strategy_of_the_book_with_its_search_cost(book_
     assert decay.training_runs == 20 and {r.experiment.epochs for r in decay.runs} == {max(catalog.DECAY_BUDGETS)}
     one_cycle = next(s for s in strategies.values() if s.name.startswith("one-cycle"))
     assert one_cycle.range_tests == 1 and one_cycle.training_runs == len(catalog.ONE_CYCLE_BUDGETS)
-    assert len(one_cycle.runs) == 3 and len({r.experiment.epochs for r in one_cycle.runs}) == 1
+    budget = one_cycle.runs[0].experiment.epochs
+    assert len(one_cycle.runs) == (5 if budget in catalog.HEADLINE_BUDGETS else 3)
+    assert {r.experiment.epochs for r in one_cycle.runs} == {budget}
     assert {s.time_to_accuracy for s in strategies.values()} - {None} <= set(catalog.time_to_accuracy_strategies("full"))
 
 
@@ -18,3 +20,13 @@ def test_without_range_tests_the_cycle_rows_wait(isolated_results):
     names = [s.name for s in book_strategies("tiny")]
     assert names[:2] == ["fixed 0.001 (Adam)", "fixed 0.1 (SGD)"]
     assert not any(name.startswith(("cyclical", "one-cycle", "Adam at its suggestion")) for name in names)
+
+
+def test_the_one_cycle_budget_is_chosen_on_validation(book_results):
+    from lrlib import report, run_many
+
+    one_cycle = next(s for s in book_strategies("full") if s.name.startswith("one-cycle"))
+    runs = run_many([s.experiment for s in catalog.one_cycle_budgets("full")])
+    table = report.budget_table({"one-cycle": runs}, catalog.TARGET_ACCURACY)  # validation medians
+    chosen = report.epochs_to_target(table)["one-cycle"] or max(catalog.ONE_CYCLE_BUDGETS)
+    assert one_cycle.name == f"one-cycle (Adam), {chosen} epochs"

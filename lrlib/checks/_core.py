@@ -21,6 +21,11 @@ _latest: dict[str, bool] = {}
 _answers: dict[str, Any] = {}  # the latest answer given to each check: what the grader extracts
 
 
+class FormError(TypeError):
+    """Raised by a check's ``prepare`` for an answer of the wrong kind; its message describes
+    the answer ("a list of 3"), and the feedback names the form expected instead of an error."""
+
+
 @dataclass(frozen=True)
 class Feedback:
     """What a check says: shown as text in a notebook, true when the answer is right."""
@@ -76,6 +81,8 @@ class Check:
             _latest[self.exercise] = True
             return Feedback(self.exercise, True, f"Right! ({self.exercise})")
         if problem:  # the form is taught at once, and uses up no hint about the value
+            if problem.endswith(_NOT_WHOLE):  # a known slip (a fraction for a count) keeps its own hint
+                problem = self._mistake_hint(prepared) or problem
             return Feedback(self.exercise, False, f"Not yet ({self.exercise}): {problem}")
         _tries[self.exercise] += 1
         return Feedback(self.exercise, False,
@@ -91,15 +98,21 @@ class Check:
     def _prepare(self, answer: Any) -> Any:
         try:
             return self.prepare(answer)
+        except FormError as error:
+            return _Unusable(str(error), described=True)
         except Exception as error:  # the student's function raised: that is feedback, not a crash
             return _Unusable(f"{type(error).__name__}: {error}")
+
+    def _mistake_hint(self, prepared: Any) -> str | None:
+        return next((mistake.hint for mistake in self.mistakes
+                     if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None), None)
 
     def _hint(self, prepared: Any, difference: "_Difference") -> str:
         """Never the answer, never which way it lies (a single number could be bisected to): how
         much is wrong, then which value, then the idea to revisit (at once for a single number)."""
-        for mistake in self.mistakes:
-            if _first_difference(prepared, mistake.answer(), self.rtol, self.atol) is None:
-                return mistake.hint
+        hint = self._mistake_hint(prepared)
+        if hint:
+            return hint
         tries = _tries[self.exercise]
         if tries == 1:
             return f"the form is right ({self.form}), but {difference.count}. Look again, then check again."
@@ -111,6 +124,7 @@ class Check:
 @dataclass(frozen=True)
 class _Unusable:
     reason: str
+    described: bool = False  # the reason describes the answer (a FormError), not an error it raised
 
 
 @dataclass(frozen=True)
@@ -153,13 +167,16 @@ def reset() -> None:
     _answers.clear()
 
 
+_NOT_WHOLE = ", which is not a whole number"  # the form says "whole number": a fraction is the wrong form
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (Real, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, _Unusable):
-        return f"an error ({value.reason})"
+        return value.reason if value.described else f"an error ({value.reason})"
     if isinstance(value, str):
         return f"the text {value!r}"
     if _is_number(value):
@@ -193,7 +210,9 @@ def _form_problem(answer: Any, expected: Any, form: str) -> str | None:
     if _is_number(expected):
         if not _is_number(answer):
             return wrong
-        return None if math.isfinite(float(answer)) else f"{wrong}, which is not a finite number"
+        if not math.isfinite(float(answer)):
+            return f"{wrong}, which is not a finite number"
+        return f"{wrong}{_NOT_WHOLE}" if "whole number" in form and float(answer) % 1 else None
     values = np.asarray(expected)
     try:
         given = np.asarray(answer, dtype=float)

@@ -28,7 +28,7 @@ from .range_tests import (  # noqa: F401
     suggestion_table, suggestions_on_sweep, range_test_cost,
 )
 from .cycles import (  # noqa: F401
-    accuracy_by_budget, budget_table, epochs_to_target, cycle_position, clr_runs_table, median_comparison,
-    target_summary, strategy_table,
+    at_budget, runs_by_budget, accuracy_by_budget, budget_table, epochs_to_target, headline_table, budget_comparison,
+    budget_step, cycle_position, cycle_phase, clr_runs_table, median_comparison, target_summary, strategy_table,
 )
 from . import noise  # noqa: F401  (how the book decides: report.noise.choose, report.noise.compare)

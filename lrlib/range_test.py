@@ -26,6 +26,8 @@ import numpy as np
 
 from . import validation
 from .experiment import Experiment
+from .run_setup import MissingResultError, compiled_model, find_stored_for_training, profile_data, provenance, \
+    register_runner, split_sizes, stored_only
 
 MODES = ("exponential", "linear")
 DEFAULT_STEPS = 100  # at most; never more than one epoch of the data by default
@@ -373,7 +375,6 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
     ``$LRLIB_STORED_ONLY=1``). Uses the training part of the profile's images, shuffled with
     the plan's seed; the validation part stays unseen, as in training."""
     from .results import as_store, stores
-    from .training import MissingResultError, find_stored_for_training, stored_only
 
     if not isinstance(plan, RangeTestPlan):
         raise TypeError(f"Argument `plan` must be an lrlib RangeTestPlan. Received: plan={plan!r}")
@@ -393,8 +394,6 @@ def run_range_test(plan: RangeTestPlan, retrain: bool = False, store=None) -> Ra
 def train_range_test(plan: RangeTestPlan) -> RangeTestRecord:
     """Run the range test of ``plan`` now, without looking at or writing to any store (as
     ``training.train`` does for an experiment)."""
-    from .training import compiled_model, profile_data, provenance, split_sizes
-
     experiment = plan.experiment
     data = profile_data(experiment.profile)
     training_images = split_sizes(experiment)[0]
@@ -404,3 +403,6 @@ def train_range_test(plan: RangeTestPlan) -> RangeTestRecord:
                       steps=plan.steps, batch_size=experiment.batch_size, mode=plan.mode, beta=plan.beta,
                       stop_factor=plan.stop_factor)
     return RangeTestRecord(plan=plan, test=test, provenance=provenance(data))
+
+
+register_runner(RangeTestPlan, run_range_test)  # how ``training.run_many`` runs a plan

@@ -142,7 +142,7 @@ def series(x, y, label: str | None = None, **style) -> dict:
 
 
 def history_panel(results: Sequence, metrics: Sequence[str], log_scale: bool, title: str | None = None) -> dict:
-    """Per-epoch curves, as ``widgets._draw`` draws them: one run's metrics, or each metric of each run."""
+    """Per-epoch curves, as ``widgets.common._draw`` draws them: one run's metrics, or each metric of each run."""
     from .plots import METRIC_NAMES
 
     lines = []

@@ -97,6 +97,81 @@ def test_the_stored_run_at_half_answers_one_digit_and_not_the_best_constant_gues
     assert set(report.answered_digits(run(Experiment("adam", 1.0)))) == {6, 1}
 
 
+def test_tie_band_keeps_the_unbroken_run_of_tied_rates():
+    def at(rate, accuracy, optimizer="adam"):
+        result = make_result(Experiment(optimizer, rate, profile="full"), loss=(2.0, 1.0, 0.5))
+        return with_history(result, val_accuracy=[0.5, 0.6, accuracy])
+
+    runs = [at(1e-4, 0.90), at(1e-3, 0.985), at(1e-2, 0.99), at(1e-1, 0.989), at(1.0, 0.5), at(10.0, 0.988)]
+    band = report.tie_band(runs)  # seed noise: the widest stored range for Adam on validation
+    assert band["best rate"] == 0.01 and (band["band from"], band["band to"]) == (1e-3, 0.1)
+    assert band["width"] == pytest.approx(2.0) and band["tied"] == [1e-3, 1e-2, 1e-1, 10.0]  # 10 is cut off
+    with pytest.raises(ValueError, match="one optimizer"):
+        report.tie_band(runs + [at(0.1, 0.99, "sgd")])
+    with pytest.raises(ValueError, match="validation metric"):
+        report.tie_band(runs, "test_accuracy")
+    with pytest.raises(ValueError, match="runs"):
+        report.tie_band([])
+
+
+def test_tie_band_on_the_stored_sweep(book_results):
+    sweep = report.book_runs("sweep")
+    adam = report.tie_band([r for r in sweep if r.experiment.optimizer == "adam"])
+    sgd = report.tie_band([r for r in sweep if r.experiment.optimizer == "sgd"])
+    assert (adam["band from"], adam["band to"], sgd["band from"], sgd["band to"]) == (1e-4, 1e-2, 0.1, 0.5)
+
+
+def test_versus_article_counts_images_against_the_margin():
+    from lrlib.report import noise
+
+    ours = dataclasses.replace(make_result(Experiment("adam", 0.001, profile="full")), test_accuracy=0.9916)
+    found = report.versus_article(ours, 0.9919)
+    assert found["difference in images"] == -3 and found["verdict"] == "tie"
+    seed = noise.seed_noise_for("adam")
+    assert found["margin in images"] == round(max(seed, noise.difference_sampling_error(0.9916, 0.9919, 10_000)) * 10_000)
+    far = report.versus_article(dataclasses.replace(ours, test_accuracy=0.9437), 0.9514)
+    assert far["difference in images"] == -77 and far["verdict"] == "apart"
+
+
+# --- chapter 01 and the pages before chapter 2 ---------------------------------------------------
+
+def test_primer_stable_rate_solution_and_mistakes():
+    check = checks.primer_stable_rate
+    assert abs(report.descent_path(0.49, curvature=4.0, steps=200)[-1]) < 1e-3
+    assert abs(report.descent_path(0.51, curvature=4.0, steps=200)[-1]) > 1
+    assert_right(check, 0.5)
+    assert_hint(check, 2.0, "curvature of 1")
+    assert_hint(check, 0.25, "one step")
+    checks.reset()
+    assert_hint(check, 0.4, "the value is off")
+
+
+def test_deciding_sampling_solution_and_mistakes():
+    check = checks.deciding_sampling
+    error = 1.96 * math.sqrt(0.96 * 0.04 / 2000 + 0.95 * 0.05 / 2000)
+    assert_right(check, round(error * 2000))
+    assert_hint(check, round(1.96 * math.sqrt(0.96 * 0.04 / 2000) * 2000), "error of one accuracy")
+    assert_hint(check, round(error / 1.96 * 2000), "one standard error")
+    checks.reset()
+    assert_hint(check, 40, "the value is off")
+
+
+def test_deciding_verdict_reads_the_stored_repeats(book_results):
+    from lrlib.report import noise
+
+    check = checks.deciding_verdict
+    groups = {(g[0].experiment.optimizer, g[0].experiment.learning_rate, g[0].experiment.epochs): g
+              for g in noise.stored_repeats()}
+    found = noise.compare(groups[("sgd", 0.1, 10)], groups[("adam", 0.01, 10)], "val_accuracy")
+    assert found.noise.seed_source == "their own seeds"
+    answer = {"difference in images": found.images, "margin in images": found.noise.margin_images,
+              "verdict": found.verdict}
+    assert_right(check, answer)
+    on_test = noise.compare(groups[("sgd", 0.1, 10)], groups[("adam", 0.01, 10)], "test_accuracy")
+    assert_hint(check, {"difference in images": on_test.images, "margin in images": on_test.noise.margin_images,
+                        "verdict": on_test.verdict}, "validation accuracy")
+
+
 # --- chapter 01 -----------------------------------------------------------------------------------
 
 def test_intro_parameters_solution_and_mistakes():
@@ -218,15 +293,19 @@ def test_waste_band_width_solution_and_mistakes(book_results):
     assert_hint(check, {"adam": 2, "sgd": 1}, "1 of 2 values are off")
 
 
-def test_waste_tied_uses_the_seed_spread(book_results):
+def test_waste_tied_decides_on_validation_with_the_noise_rule(book_results):
     check = checks.waste_tied
-    assert_right(check, {"adam 0.001", "sgd 0.1", "sgd 0.5"})
-    assert_right(check, ["SGD 0.5", "adam 0.001", "sgd 0.1"])
+    tied = {"adam 0.001", "sgd 0.1", "sgd 0.5", "adam 0.0001", "adam 0.01"}
+    assert_right(check, tied)
+    assert_right(check, ["SGD 0.5", "adam 0.001", "sgd 0.1", "adam 0.0001", "adam 0.01"])
     assert_hint(check, {"adam 0.001"}, "the single best run")
+    on_test = checks.fixed_rates._tied_on_test()
+    assert on_test != tied
+    assert_hint(check, on_test, "decides on test accuracy")
     checks.reset()
-    wrong = {"adam 0.001", "sgd 0.1", "sgd 0.5", "adam 0.0001"}
+    wrong = tied | {"sgd 0.01"}
     assert_hint(check, wrong, "1 names are wrong or missing")
-    assert_hint(check, wrong, "'adam 0.0001' does not belong")
+    assert_hint(check, wrong, "'sgd 0.01' does not belong")
 
 
 def test_waste_time_weighs_runs_by_their_time(book_results):

@@ -5,7 +5,7 @@ import pytest
 
 import lrlib
 from lrlib import Experiment, MissingResultError, run, run_many, train
-from lrlib import model_cache, training
+from lrlib import model_cache, run_setup, training
 from lrlib.results import ResultStore
 from lrlib.training import EpochRecorder
 
@@ -144,7 +144,7 @@ def test_the_books_results_are_served_without_any_data(monkeypatch):
     def no_data(profile):
         raise OSError("no MNIST on this machine")
 
-    monkeypatch.setattr(training, "profile_data", no_data)
+    monkeypatch.setattr(run_setup, "profile_data", no_data)  # where find_stored_for_training reads it
     monkeypatch.setenv("LRLIB_STORED_ONLY", "1")
     baseline = run(scenario("fixed-lr", "baseline", "full").experiment)
     assert baseline.on_real_mnist and baseline.test_accuracy > 0.98

@@ -9,6 +9,8 @@ import numpy as np
 from ._core import Check, Mistake, register
 
 _INTRO = "01_introduction"
+_PRIMER = "01_primer"
+_DECIDING = "01_when_is_a_difference_real"
 _BASELINE = "02_baseline"
 _LARGE = "03_too_large"
 _SMALL = "04_too_small"
@@ -40,6 +42,42 @@ def _outcome_kind(answer):
     if isinstance(answer, Result):
         answer = answer.outcome
     return answer.kind if isinstance(answer, Outcome) else answer
+
+
+# --- 01: the primer and how the book decides ---------------------------------------------------
+
+_PRIMER_CURVATURE = 4.0
+
+
+def _largest_stable_rate(curvature: float = _PRIMER_CURVATURE) -> float:
+    """The largest rate at which plain gradient descent on ``curvature * w**2 / 2`` does not
+    run away: each step multiplies w by 1 - rate * curvature, which must stay within [-1, 1]."""
+    return 2.0 / curvature
+
+
+def _sampling_images(single: bool = False, z: float | None = None) -> int:
+    from ..report import noise
+
+    a, b, n = 0.96, 0.95, 2_000
+    if single:
+        return round(noise.sampling_error(a, n) * n)
+    error = noise.difference_sampling_error(a, b, n)
+    return round(error * (1 if z is None else z / noise.Z_95) * n)
+
+
+def _repeats(optimizer: str, rate: float, epochs: int = 10):
+    from ..report import noise
+
+    return next(group for group in noise.stored_repeats() if (group[0].experiment.optimizer,
+                group[0].experiment.learning_rate, group[0].experiment.epochs) == (optimizer, rate, epochs))
+
+
+def _sgd_against_adam(metric: str = "val_accuracy") -> dict:
+    from ..report import noise
+
+    found = noise.compare(_repeats("sgd", 0.1), _repeats("adam", 0.01), metric)
+    return {"difference in images": found.images, "margin in images": found.noise.margin_images,
+            "verdict": found.verdict}
 
 
 # --- 02: the baseline ------------------------------------------------------------------------
@@ -154,7 +192,7 @@ def _band_widths(measure: str = "decades") -> dict[str, float]:
     widths = {}
     for optimizer in ("adam", "sgd"):
         runs = [r for r in _sweep().values() if r.experiment.optimizer == optimizer]
-        band = report.good_band_width(runs)
+        band = report.tie_band(runs)
         if measure == "decades":
             widths[optimizer] = band["width"]
         elif measure == "natural log":
@@ -166,14 +204,25 @@ def _band_widths(measure: str = "decades") -> dict[str, float]:
 
 
 def _tied_with_best() -> frozenset[str]:
-    from .. import report
+    from ..report import noise
 
-    return frozenset(report.tied_with_best(_sweep(), report.book_seed_spread()))
+    return frozenset(noise.tied_with_best(_sweep(), "val_accuracy"))
+
+
+def _tied_on_test() -> frozenset[str]:
+    """The same rule applied to test accuracy: what choosing on the test images would give."""
+    from ..report import noise
+
+    runs = _sweep()
+    best = max(runs, key=lambda name: runs[name].test_accuracy)
+    return frozenset(name for name in runs
+                     if name == best or noise.compare(runs[name], runs[best], "test_accuracy").verdict == "tie")
 
 
 def _best_alone() -> frozenset[str]:
-    runs = _sweep()
-    return frozenset({max(runs, key=lambda name: runs[name].test_accuracy)})
+    from ..report import noise
+
+    return frozenset({noise.choose(_sweep(), "val_accuracy")})
 
 
 def _wasted_time(count_runs: bool = False) -> float:
@@ -186,6 +235,30 @@ def _wasted_time(count_runs: bool = False) -> float:
 
 
 register(
+    Check("ex-primer-stable-rate", _PRIMER, "one number, a learning rate",
+          expected=_largest_stable_rate, rtol=0.0, atol=0.01,
+          idea="the gradient of 4 w²/2 is 4 w, so a step multiplies w by 1 - 4 η; the descent settles while "
+               "that factor lies between -1 and 1.",
+          mistakes=(Mistake(lambda: 2.0,
+                            "2 is the limit for a curvature of 1; here the gradient is 4 w, four times steeper."),
+                    Mistake(lambda: 1 / _PRIMER_CURVATURE,
+                            "at 1/4 the descent lands on the minimum in one step; larger rates zigzag, and still "
+                            "settle for a while."))),
+    Check("ex-deciding-sampling", _DECIDING, "one number, a count of images",
+          expected=_sampling_images, rtol=0.0, atol=0.5,
+          idea="1.96 * sqrt(a(1 - a)/n + b(1 - b)/n) with a = 0.96, b = 0.95 and n = 2,000, times n, rounded.",
+          mistakes=(Mistake(lambda: _sampling_images(single=True),
+                            "that is the error of one accuracy; a difference carries the noise of both."),
+                    Mistake(lambda: _sampling_images(z=1.0),
+                            "that is one standard error (about 68 %); the book's margin is the 95 % interval, "
+                            "1.96 standard errors."))),
+    Check("ex-deciding-verdict", _DECIDING,
+          "a dict {'difference in images': ..., 'margin in images': ..., 'verdict': ...}",
+          expected=_sgd_against_adam, rtol=0.0, atol=0.5,
+          idea="noise.compare(sgd_runs, adam_runs, 'val_accuracy'): its images, noise.margin_images and verdict.",
+          mistakes=(Mistake(lambda: _sgd_against_adam("test_accuracy"),
+                            "that compares test accuracies; the exercise compares on validation accuracy, "
+                            "the images that choose."),)),
     Check("ex-intro-parameters", _INTRO, "one number, the values per image that reach the dense layer",
           expected=_flattened_size, rtol=0.0, atol=0.5,
           idea="each unpadded 3x3 convolution takes 2 pixels off each side length and each 2x2 pooling "
@@ -273,19 +346,22 @@ register(
                             "that counts the epochs still needed after the run; give the epoch itself."))),
     Check("ex-waste-band-width", _WASTE, "a dict of widths in decades: {'adam': ..., 'sgd': ...}",
           expected=_band_widths, rtol=0.0, atol=0.01,
-          idea="report.good_band_width on each optimizer's runs of the book's sweep: log10 of the highest good "
-               "rate over the lowest.",
+          idea="report.tie_band on each optimizer's runs of the book's sweep: the rates that tie on validation "
+               "accuracy with the optimizer's best; log10 of the highest of them over the lowest.",
           mistakes=(Mistake(lambda: _band_widths("rates"),
                             "those count the rates in the band; measure its width in decades, log10(high / low)."),
                     Mistake(lambda: _band_widths("natural log"),
                             "that is the natural logarithm; a decade is a factor of 10, so use log10."))),
     Check("ex-waste-tied", _WASTE, "a set of run names such as 'adam 0.001'",
           expected=_tied_with_best,
-          idea="report.tied_with_best on the book's sweep's runs by name, with report.book_seed_spread() as "
-               "the spread.",
+          idea="noise.tied_with_best on the book's sweep's runs by name, on 'val_accuracy': the runs that "
+               "noise.compare calls a tie with the best on validation.",
           mistakes=(Mistake(_best_alone,
-                            "that is the single best run; runs within the seed spread of it are tied with it "
-                            "and belong in the set."),)),
+                            "that is the single best run; runs within the noise margin of it are tied with it "
+                            "and belong in the set."),
+                    Mistake(_tied_on_test,
+                            "that decides on test accuracy; the book decides on validation accuracy and looks at "
+                            "the test images once, for the setting chosen."))),
     Check("ex-waste-time", _WASTE, "one number, a share between 0 and 1",
           expected=_wasted_time, rtol=0.0, atol=0.005,
           idea="add the wall_time_s of the runs below 98 % test accuracy and divide by the wall time of all "

@@ -10,7 +10,7 @@ from .common import (  # noqa: F401
 )
 from .fixed_rates import (  # noqa: F401
     class_shares, split_labels, best_constant_guess, answered_digit, answered_digits, digit_spans,
-    extrapolated_epoch, early_stopping, gaps_in_images, time_share_below,
+    extrapolated_epoch, early_stopping, gaps_in_images, time_share_below, descent_path, tie_band, versus_article,
 )
 from .decay import (  # noqa: F401
     TIME_DECAY_VERSIONS, scheme_of, grid_table, scheme_winners, band_margins, grid_verdicts,

@@ -145,3 +145,84 @@ def time_share_below(results: Sequence[Result], accuracy: float) -> float:
         raise ValueError("Argument `results` must hold at least one run. Received: results=[]")
     total = sum(r.wall_time_s for r in results)
     return sum(r.wall_time_s for r in results if r.test_accuracy < accuracy) / total
+
+
+DESCENT_RULES = ("sgd", "momentum", "adam")
+
+
+def descent_path(rate: float, rule: str = "sgd", curvature: float = 1.0, start: float = 1.0, steps: int = 20,
+                 momentum: float = 0.9, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7) -> np.ndarray:
+    """The positions ``w`` (``start`` first, then one per step) of a descent on the 1-D loss
+    ``curvature * w**2 / 2``, whose gradient is ``g = curvature * w``. ``rule="sgd"``:
+    ``w <- w - rate * g``; ``"momentum"``: ``v <- momentum * v - rate * g``, ``w <- w + v``
+    (Keras's SGD with momentum); ``"adam"``: Keras's Adam (moving averages ``m`` and ``v`` of
+    ``g`` and ``g**2``, bias-corrected, ``w <- w - rate * m_hat / (sqrt(v_hat) + epsilon)``,
+    with ``epsilon`` added as Keras adds it). The primer's picture of the update rules."""
+    from .. import validation
+
+    rate = validation.number("rate", rate, minimum=0.0)
+    steps = validation.integer("steps", steps, minimum=0)
+    if rule not in DESCENT_RULES:
+        raise ValueError(f"Argument `rule` must be one of {DESCENT_RULES}. Received: rule={rule!r}")
+    w, velocity, m, v = float(start), 0.0, 0.0, 0.0
+    path = [w]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, steps + 1):
+            g = curvature * w
+            if rule == "sgd":
+                w = w - rate * g
+            elif rule == "momentum":
+                velocity = momentum * velocity - rate * g
+                w = w + velocity
+            else:
+                m = beta_1 * m + (1 - beta_1) * g
+                v = beta_2 * v + (1 - beta_2) * g * g
+                step_rate = rate * math.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+                w = w - step_rate * m / (math.sqrt(v) + epsilon)
+            path.append(w)
+    return np.asarray(path, dtype=float)
+
+
+def tie_band(results: Sequence[Result], metric: str = "val_accuracy") -> dict:
+    """The good band of one optimizer's sweep by the book's noise rule: the unbroken run of rates
+    around the one ``noise.choose`` picks on ``metric`` (a validation metric) whose runs (one, or
+    several seeds) ``noise.compare`` calls a tie with it. Returns the ``best rate``, ``band from``
+    and ``band to``, the ``width`` in decades (log10 of their ratio) and the ``tied`` rates
+    (ascending; a tied rate cut off by a worse one is listed but not in the band)."""
+    from . import noise
+
+    if not results:
+        raise ValueError("Argument `results` must hold one optimizer's runs. Received: results=[]")
+    optimizers = {r.experiment.optimizer for r in results}
+    if len(optimizers) != 1:
+        raise ValueError(f"Argument `results` must hold runs of one optimizer. Received: {sorted(optimizers)}")
+    by_rate: dict[float, list[Result]] = {}
+    for result in results:
+        by_rate.setdefault(result.experiment.initial_rate, []).append(result)
+    rates = sorted(by_rate)
+    best = noise.choose(by_rate, metric)
+    tied = set(noise.tied_with_best(by_rate, metric))
+    low = high = rates.index(best)
+    while low > 0 and rates[low - 1] in tied:
+        low -= 1
+    while high < len(rates) - 1 and rates[high + 1] in tied:
+        high += 1
+    return {"best rate": float(best), "band from": float(rates[low]), "band to": float(rates[high]),
+            "width": float(math.log10(rates[high] / rates[low])), "tied": [float(r) for r in rates if r in tied]}
+
+
+def versus_article(result: Result, article_accuracy: float) -> dict:
+    """Our test accuracy against the article's figure for the same setting, by the book's noise
+    rule: ``difference in images`` (ours minus the article's, signed), the ``margin in images``
+    (the larger of the widest seed range stored for the optimizer, ``noise.seed_noise_for``, and
+    the sampling error of the difference, ``noise.difference_sampling_error``) and the
+    ``verdict``, ``"tie"`` when the difference is within the margin, else ``"apart"``."""
+    from . import noise
+
+    images = test_images(result)
+    ours, theirs = float(result.test_accuracy), float(article_accuracy)
+    margin = max(noise.seed_noise_for(result.experiment.optimizer, "test_accuracy"),
+                 noise.difference_sampling_error(ours, theirs, images))
+    difference = ours - theirs
+    return {"difference in images": int(round(difference * images)), "margin in images": int(round(margin * images)),
+            "verdict": "tie" if abs(difference) <= margin else "apart"}

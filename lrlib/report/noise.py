@@ -157,8 +157,9 @@ class Noise:
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """``first`` against ``second``: the ``difference`` of their medians (positive when
-    ``first`` is ahead), in ``images``, the ``noise`` and the ``verdict``: ``"tie"``, ``"ahead"``
-    or ``"behind"``."""
+    ``first`` is ahead), in ``images`` (0 when a diverged run's NaN makes the difference NaN),
+    the ``noise`` and the ``verdict``: ``"tie"``, ``"ahead"`` or ``"behind"`` (a diverged run
+    is behind one that trained)."""
 
     first: float
     second: float
@@ -186,8 +187,12 @@ def compare(first: Result | Sequence[Result], second: Result | Sequence[Result],
     sampling = difference_sampling_error(a, b, images) if math.isfinite(a + b) else 0.0
     noise = Noise(seed=seed, sampling=sampling, images=images, seed_source=source)
     difference = a - b
-    verdict = "tie" if abs(difference) <= noise.margin else ("ahead" if difference > 0 else "behind")
-    return Comparison(first=a, second=b, difference=difference, images=int(round(difference * images)),
+    if math.isfinite(difference):
+        verdict = "tie" if abs(difference) <= noise.margin else ("ahead" if difference > 0 else "behind")
+    else:  # a diverged run (NaN) is behind any that trained; two diverged runs tie
+        verdict = "tie" if math.isnan(a) and math.isnan(b) else ("behind" if math.isnan(a) else "ahead")
+    return Comparison(first=a, second=b, difference=difference,
+                      images=int(round(difference * images)) if math.isfinite(difference) else 0,
                       noise=noise, verdict=verdict)
 
 

@@ -13,3 +13,4 @@ from .decay import ArticleDecayExplorer, DecayExplorer, ResultBrowser, TieExplor
 from .adaptive import BandExplorer, TrajectoryExplorer  # noqa: F401
 from .range_tests import RangeTestExplorer, SuggestionExplorer  # noqa: F401
 from .cycles import CYCLE_POLICIES, CycleExplorer  # noqa: F401
+from .after import D_COEFS, SCHEDULE_FREE_RATES, AfterTheArticleExplorer  # noqa: F401

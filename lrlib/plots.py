@@ -278,9 +278,9 @@ def plot_gain_over_fixed(table, optimizer: str, ax: Axes | None = None) -> Axes:
 
 def _variant_color(path) -> str:
     """One colour per optimizer variant, the same in every figure."""
-    from .trajectories import VARIANTS
+    from .trajectories import ALL_VARIANTS
 
-    return f"C{list(VARIANTS).index(path.variant) % 10}"
+    return f"C{list(ALL_VARIANTS).index(path.variant) % 10}"
 
 
 def plot_trajectories(trajectories: Sequence, ax: Axes | None = None) -> Axes:
@@ -305,6 +305,53 @@ def plot_trajectories(trajectories: Sequence, ax: Axes | None = None) -> Axes:
     ax.set_ylabel("y")
     ax.set_title(f"{problem.name}, lr {trajectories[0].learning_rate:g}")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
+    return ax
+
+
+def plot_evaluated_paths(trajectories: Sequence, ax: Axes | None = None) -> Axes:
+    """``plot_trajectories``, and for schedule-free AdamW also the path of x, the average it is
+    evaluated at (thick), beside y, where it takes its gradients (thin, dotted): each label says
+    how far the point that would be evaluated ends from the minimum."""
+    ax = plot_trajectories(trajectories, ax=ax)
+    for line in list(ax.get_lines())[:len(trajectories)]:
+        line.remove()
+    for path in trajectories:
+        color = _variant_color(path)
+        rate = "" if path.variant == "Prodigy" else f" (lr {path.learning_rate:g})"
+        if path.evaluation_points is None:
+            ax.plot(path.points[:, 0], path.points[:, 1], marker=".", markersize=3, linewidth=1, color=color,
+                    label=f"{path.variant}{rate}: ends {path.distance_to_minimum:.2g} from the minimum")
+            continue
+        ax.plot(path.points[:, 0], path.points[:, 1], linestyle=":", linewidth=1, color=color,
+                label=f"{path.variant}{rate}, y (gradients): ends {path.distance_to_minimum:.2g} from the minimum")
+        ax.plot(path.evaluated[:, 0], path.evaluated[:, 1], linewidth=2.5, color=color,
+                label=f"{path.variant}{rate}, x (evaluated): ends {path.evaluated_distance_to_minimum:.2g} "
+                      "from the minimum")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[2:] + handles[:2], labels[2:] + labels[:2], fontsize="small", loc="upper center",
+              bbox_to_anchor=(0.5, -0.14), ncol=1)
+    ax.set_title(trajectories[0].problem.name)
+    return ax
+
+
+def plot_distances(trajectories: Sequence, ax: Axes | None = None) -> Axes:
+    """How far each path's evaluated point (x for schedule-free AdamW, dotted: its y) lies from
+    the minimum, against the step (log y)."""
+    ax = _axes(ax)
+    for path in trajectories:
+        minimum = np.asarray(path.problem.minimum)
+        steps = np.arange(len(path.points))
+        ax.plot(steps, np.hypot(*(path.evaluated - minimum).T), color=_variant_color(path),
+                label=path.variant + (", x" if path.evaluation_points is not None else ""))
+        if path.evaluation_points is not None:
+            ax.plot(steps, np.hypot(*(path.points - minimum).T), color=_variant_color(path), linestyle=":",
+                    label=f"{path.variant}, y")
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("distance to the minimum")
+    ax.set_title("the evaluated point's distance to the minimum")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    ax.grid(alpha=0.3, which="both")
     return ax
 
 

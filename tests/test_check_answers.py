@@ -196,6 +196,7 @@ SPECIFIC = {
     "ex-clr-third-peak": (), "ex-clr-lower-quarter": (_not_every_run,),
     "ex-one-cycle-fastai": (), "ex-one-cycle-images": (),
     "ex-summary-best": (), "ex-summary-search-epochs": (),
+    "ex-after-sf-z": (), "ex-after-prodigy-coef": (), "ex-after-wsd-stable": (),
 }
 
 

@@ -110,7 +110,7 @@ def test_every_public_name_of_the_widgets_parts_is_also_in_the_package():
     from lrlib import widgets
 
     parts = [info.name for info in pkgutil.iter_modules(widgets.__path__)]
-    assert set(parts) == {"common", "basics", "fixed_rates", "decay", "adaptive", "range_tests", "cycles"}
+    assert set(parts) == {"common", "basics", "fixed_rates", "decay", "adaptive", "range_tests", "cycles", "after"}
     for part in parts:
         module = importlib.import_module(f"lrlib.widgets.{part}")
         defined = ast.parse(Path(module.__file__).read_text(encoding="utf-8")).body  # its own names, not imports

@@ -233,7 +233,7 @@ def every_control(chromium):
             w.TrajectoryExplorer(("SGD", "Adam"), learning_rate=0.01, steps=100),
             w.CycleExplorer(0.01, 0.1, step_epochs=2, epochs=12, steps_per_epoch=192),
             w.ArticleDecayExplorer(0.01, 25), w.StepSizeExplorer(rate=0.1),
-            w.SamplingErrorExplorer(accuracy=0.99, images=10_000)]
+            w.SamplingErrorExplorer(accuracy=0.99, images=10_000), w.AfterTheArticleExplorer(0.1, 1.0, steps=60)]
     finally:
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)
@@ -270,7 +270,7 @@ def opened(chromium, every_control):
         page.close()
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(15))
 def test_every_control_of_every_static_view_redraws(opened, every_control, index):
     control = every_control[index]
     page, view, problems = opened(index)
@@ -286,7 +286,7 @@ def test_every_control_of_every_static_view_redraws(opened, every_control, index
     assert not problems.errors and not problems.outside
 
 
-@pytest.mark.parametrize("index", range(12))
+@pytest.mark.parametrize("index", range(15))
 def test_every_static_view_draws_right_at_its_extremes_and_at_random_settings(opened, index):
     _, view, problems = opened(index)
     assert sweep_controls(view, settings=50, seed=index) == []

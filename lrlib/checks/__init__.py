@@ -10,7 +10,7 @@ results the chapter uses, in whichever profile you run, never typed in.
     Right! (ex-adaptive-stable-rate)
 """
 
-from . import adaptive, cycles, decay, fixed_rates, range_test, schemes, summary  # noqa: F401  (each part registers its checks)
+from . import adaptive, after, cycles, decay, fixed_rates, range_test, schemes, summary  # noqa: F401  (each part registers its checks)
 from ._core import Check, Feedback, Mistake, all_checks, checks_of, reset, scores
 
 __all__ = ["Check", "Feedback", "Mistake", "all_checks", "checks_of", "reset", "scores"]

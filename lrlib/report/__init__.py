@@ -31,4 +31,5 @@ from .cycles import (  # noqa: F401
     at_budget, runs_by_budget, accuracy_by_budget, budget_table, epochs_to_target, headline_table, budget_comparison,
     budget_step, cycle_position, cycle_phase, clr_runs_table, median_comparison, target_summary, strategy_table,
 )
+from .after import reference_values, schedule_free_comparison, prodigy_comparison  # noqa: F401
 from . import noise  # noqa: F401  (how the book decides: report.noise.choose, report.noise.compare)

@@ -1,0 +1,68 @@
+"""Checks for the part "After the article" (chapter 19)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import schedules, trajectories
+from ._core import Check, Mistake, register
+
+_HOW = "19_schedule_free_and_learning_rate_free"
+
+
+def _z_after(steps: int = 50, rate: float = 0.1) -> np.ndarray:
+    """Schedule-free AdamW's base point z after ``steps`` steps on the valley, read from the
+    optimizer's own slot (not from the formula the exercise asks for)."""
+    import keras
+
+    from ..schedule_free import ScheduleFreeAdamW
+
+    problem = trajectories.quadratic()
+    optimizer = ScheduleFreeAdamW(learning_rate=rate)
+    point = keras.Variable(np.asarray(problem.start, dtype="float64"), dtype="float64")
+    optimizer.build([point])
+    for _ in range(steps):
+        gradient = problem.gradient(keras.ops.convert_to_numpy(point))
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient, dtype="float64"), point)])
+    return keras.ops.convert_to_numpy(optimizer._z[0]).copy()
+
+
+def _z_swapped() -> np.ndarray:
+    path = trajectories.trajectory("Schedule-free AdamW", 0.1, steps=50)
+    return (path.points[-1] - 0.1 * path.evaluated[-1]) / 0.9  # beta_1 and 1 - beta_1 swapped
+
+
+def _d_ratio(steps: int = 200) -> float:
+    d = {c: trajectories.trajectory("Prodigy", 1.0, steps, options={"d_coef": c}).d_estimates[-1] for c in (1.0, 2.0)}
+    return float(d[2.0] / d[1.0])
+
+
+def _stable_steps(warmup: bool = True) -> int:
+    schedule = schedules.wsd(0.01, total_steps=1000, warmup_steps=100 if warmup else 0, decay_fraction=0.2)
+    return int(np.sum(schedule.values(np.arange(1000)) == 0.01))
+
+
+register(
+    Check("ex-after-sf-z", _HOW, "two numbers, z's x and y coordinates",
+          expected=_z_after, rtol=1e-6, atol=1e-9,
+          idea="y = (1 - beta_1) z + beta_1 x with beta_1 = 0.9: solve for z, with y the path's last point "
+               "(path.points[-1]) and x its last evaluated point (path.evaluated[-1]).",
+          mistakes=(Mistake(_z_swapped, "that swaps beta_1 and 1 - beta_1: y lies close to x (weight 0.9), "
+                                        "not to z."),
+                    Mistake(lambda: trajectories.trajectory("Schedule-free AdamW", 0.1, steps=50).evaluated[-1],
+                            "that is x, the average; z is the sequence the average is taken of."))),
+    Check("ex-after-prodigy-coef", _HOW, "one number, the ratio of the two final estimates",
+          expected=_d_ratio, rtol=0.01,
+          idea="run trajectories.trajectory('Prodigy', 1.0, 200, options={'d_coef': c}) for c = 1 and 2 and "
+               "divide the last d_estimates.",
+          mistakes=(Mistake(lambda: 2.0, "that is the ratio if d_coef only scaled the final estimate; measure it: "
+                                         "the estimate feeds back into the path it is estimated from."),)),
+    Check("ex-after-wsd-stable", _HOW, "one number, a count of steps",
+          expected=_stable_steps, rtol=0.0, atol=0.5,
+          idea="the warm-up takes the first warmup_steps steps, the decay the last decay_fraction of all steps; "
+               "count the steps in between (or the steps where schedule.values equals the peak).",
+          mistakes=(Mistake(lambda: 700, "that is the stable phase between the phases; count the steps at the peak "
+                                         "itself: look at the warm-up's last step and the decay's first."),
+                    Mistake(lambda: _stable_steps(warmup=False),
+                            "the warm-up's steps (but its last) are below the peak: take them out too."))),
+)

@@ -1,5 +1,5 @@
 """Reference values for lrlib's Prodigy: the authors' ``prodigyopt.Prodigy`` on the problem of
-``problem.py``, for several settings, in float64 and float32. Writes ``prodigy_reference.json``
+``problem.py``, for several settings, in float64 and float32. Writes ``lrlib/reference_values/prodigy.json``
 beside this script, which ``tests/test_prodigy.py`` compares lrlib's Prodigy with, step by step.
 
 Run it in a separate environment (the book's own environment has no PyTorch):
@@ -71,7 +71,7 @@ def main() -> None:
     out = {"problem": data, "results": results,
            "versions": {"torch": torch.__version__, "prodigyopt": _version("prodigyopt"), "numpy": np.__version__,
                         "python": sys.version.split()[0]}}
-    path = pathlib.Path(__file__).with_name("prodigy_reference.json")
+    path = pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "prodigy.json"
     path.write_text(json.dumps(out) + "\n")
     print(f"wrote {path}")
 

@@ -1,6 +1,6 @@
 """Reference values for schedule-free AdamW: the authors' ``schedulefree.AdamWScheduleFree`` on
 the problem of ``problem.py``, for four settings, in float64 and float32. Writes
-``schedule_free_reference.json`` beside this script; ``tests/test_schedule_free.py`` compares
+``lrlib/reference_values/schedule_free.json`` (shipped with lrlib); ``tests/test_schedule_free.py`` compares
 lrlib's ``ScheduleFreeAdamW`` and Keras's ``keras.optimizers.ScheduleFreeAdamW`` with it.
 
 Run it in a separate environment (the book's own environment has no PyTorch):
@@ -80,7 +80,7 @@ def main() -> None:
     out = {"problem": data, "results": results,
            "versions": {"torch": torch.__version__, "schedulefree": version("schedulefree"), "numpy": np.__version__,
                         "python": sys.version.split()[0]}}
-    path = pathlib.Path(__file__).with_name("schedule_free_reference.json")
+    path = pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "schedule_free.json"
     path.write_text(json.dumps(out) + "\n")
     print(f"wrote {path}")
 

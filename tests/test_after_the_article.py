@@ -49,7 +49,7 @@ def test_prodigy_matches_the_reference_in_both_dtypes():
 def test_reference_values_name_what_they_need(tmp_path):
     with pytest.raises(ValueError, match="name='adam'"):
         report.reference_values("adam")
-    with pytest.raises(FileNotFoundError, match="prodigy_reference.json"):
+    with pytest.raises(FileNotFoundError, match="prodigy.json"):
         report.reference_values("prodigy", folder=tmp_path)
     assert set(report.reference_values("prodigy")) >= {"problem", "results", "versions"}
 

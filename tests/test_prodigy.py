@@ -23,7 +23,7 @@ from lrlib import Experiment, schedules
 from lrlib.optimizers import ALL_OPTIMIZERS, NEWER_DEFAULT_RATES
 from lrlib.prodigy import Prodigy
 
-REFERENCE = json.loads((pathlib.Path(__file__).parents[1] / "reference" / "prodigy_reference.json").read_text())
+REFERENCE = json.loads((pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "prodigy.json").read_text())
 NAMES = ("W1", "b1", "W2")
 TOLERANCE = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=1e-3, atol=5e-5)}
 

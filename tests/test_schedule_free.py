@@ -23,7 +23,7 @@ from lrlib.model_cache import compile_cnn
 from lrlib.optimizers import ALL_OPTIMIZERS, NEWER_DEFAULT_RATES
 from lrlib.schedule_free import KerasScheduleFreeAdamW, ScheduleFreeAdamW, ScheduleFreeEvaluation
 
-REFERENCE = json.loads((pathlib.Path(__file__).parents[1] / "reference" / "schedule_free_reference.json").read_text())
+REFERENCE = json.loads((pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "schedule_free.json").read_text())
 NAMES = ("W1", "b1", "W2")
 TOLERANCE = {"float64": dict(rtol=1e-12, atol=1e-12), "float32": dict(rtol=1e-4, atol=1e-5)}
 

@@ -203,6 +203,9 @@ def test_browser_compounding_is_the_article_codes(page):
 
 # --- every control class's static view, in Chromium ------------------------------------------
 
+CONTROL_COUNT = 15
+
+
 @pytest.fixture(scope="module")
 def every_control(chromium):
     """One instance of every control class, on the book's stored full-profile results."""
@@ -244,6 +247,7 @@ def test_every_control_class_is_covered(every_control):
     from lrlib.widgets import _Control
 
     assert {type(c) for c in every_control} == set(_Control.__subclasses__())
+    assert len(every_control) == CONTROL_COUNT  # the per-view tests below run over range(CONTROL_COUNT)
 
 
 def test_each_control_offers_a_live_and_a_static_view(every_control):
@@ -270,7 +274,7 @@ def opened(chromium, every_control):
         page.close()
 
 
-@pytest.mark.parametrize("index", range(15))
+@pytest.mark.parametrize("index", range(CONTROL_COUNT))
 def test_every_control_of_every_static_view_redraws(opened, every_control, index):
     control = every_control[index]
     page, view, problems = opened(index)
@@ -286,7 +290,7 @@ def test_every_control_of_every_static_view_redraws(opened, every_control, index
     assert not problems.errors and not problems.outside
 
 
-@pytest.mark.parametrize("index", range(15))
+@pytest.mark.parametrize("index", range(CONTROL_COUNT))
 def test_every_static_view_draws_right_at_its_extremes_and_at_random_settings(opened, index):
     _, view, problems = opened(index)
     assert sweep_controls(view, settings=50, seed=index) == []

@@ -1,6 +1,6 @@
 """Numbers for the part "After the article": lrlib's schedule-free AdamW and Prodigy (and Keras
 3.15's schedule-free AdamW) against the values their authors' reference code produced on the
-small problem of ``reference/problem.py`` (``reference/*_reference.json``, made in a separate
+small problem of ``reference/problem.py`` (``lrlib/reference_values/*.json``, made in a separate
 environment with PyTorch). The tests (``tests/test_schedule_free.py``, ``tests/test_prodigy.py``)
 compare every setting; the chapter quotes these summaries, computed when it runs."""
 
@@ -13,19 +13,20 @@ import numpy as np
 import pandas as pd
 
 NAMES = ("W1", "b1", "W2")
+REFERENCE_VALUES = Path(__file__).resolve().parents[1] / "reference_values"  # shipped with lrlib
 
 
 def reference_values(name: str, folder: str | Path | None = None) -> dict:
     """The stored reference values ``name`` (``"schedule_free"`` or ``"prodigy"``), read from
-    ``reference/<name>_reference.json`` of the course's repository (beside the ``lrlib`` package
-    in a checkout), or from ``folder``."""
+    ``lrlib/reference_values/<name>.json`` (shipped with lrlib, so a Colab learner has them), or
+    from ``folder``."""
     if name not in ("schedule_free", "prodigy"):
         raise ValueError(f"Argument `name` must be 'schedule_free' or 'prodigy'. Received: name={name!r}")
-    folder = Path(__file__).resolve().parents[2] / "reference" if folder is None else Path(folder)
-    path = folder / f"{name}_reference.json"
+    folder = REFERENCE_VALUES if folder is None else Path(folder)
+    path = folder / f"{name}.json"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the reference values live in the course repository's "
-                                "reference/ folder (clone it, or pass folder=...)")
+        raise FileNotFoundError(f"Argument `folder` must hold {name}.json, the reference values "
+                                f"(reference/{name}_reference.py writes them). Received: folder={str(folder)!r}")
     return json.loads(path.read_text())
 
 

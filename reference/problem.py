@@ -10,6 +10,11 @@ JSON file with the results, so that the test does not depend on NumPy's generato
 
 from __future__ import annotations
 
+import json
+import pathlib
+import sys
+from importlib.metadata import version
+
 import numpy as np
 
 STEPS = 30
@@ -28,3 +33,20 @@ def problem() -> dict:
                     "W2": (0.5 * rng.normal(size=(3, 2))).tolist()},
         "x": xs.tolist(), "y": ys.tolist(), "steps": STEPS,
     }
+
+
+def write_reference(name: str, package: str, trajectory, settings: dict, dtypes: dict) -> None:
+    """Run ``trajectory(problem, setting, dtype)`` for each of ``settings`` and ``dtypes`` and write
+    the problem, the results and the versions (of torch, ``package``, NumPy and Python) to
+    ``lrlib/reference_values/<name>.json``, which ships with lrlib."""
+    import torch
+
+    data = problem()
+    results = {label: {dtype_name: trajectory(data, setting, dtype) for dtype_name, dtype in dtypes.items()}
+               for label, setting in settings.items()}
+    out = {"problem": data, "results": results,
+           "versions": {"torch": torch.__version__, package: version(package), "numpy": np.__version__,
+                        "python": sys.version.split()[0]}}
+    path = pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / f"{name}.json"
+    path.write_text(json.dumps(out) + "\n")
+    print(f"wrote {path}")

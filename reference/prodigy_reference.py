@@ -15,7 +15,6 @@ prodigyopt 1.1.2, numpy 2.4.6, Python 3.11; the script records the versions it r
 
 from __future__ import annotations
 
-import json
 import pathlib
 import sys
 
@@ -24,7 +23,7 @@ import prodigyopt
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from problem import problem  # noqa: E402
+from problem import problem, write_reference  # noqa: E402
 
 # Each setting: the keyword arguments of prodigyopt.Prodigy (the names lrlib's Prodigy takes
 # are in the test). The default one is what the book trains with.
@@ -64,21 +63,7 @@ def trajectory(data: dict, settings: dict, dtype) -> dict:
 
 
 def main() -> None:
-    data = problem()
-    results = {name: {dtype_name: trajectory(data, settings, dtype)
-                      for dtype_name, dtype in (("float64", torch.float64), ("float32", torch.float32))}
-               for name, settings in SETTINGS.items()}
-    out = {"problem": data, "results": results,
-           "versions": {"torch": torch.__version__, "prodigyopt": _version("prodigyopt"), "numpy": np.__version__,
-                        "python": sys.version.split()[0]}}
-    path = pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "prodigy.json"
-    path.write_text(json.dumps(out) + "\n")
-    print(f"wrote {path}")
-
-
-def _version(package: str) -> str:
-    from importlib.metadata import version
-    return version(package)
+    write_reference("prodigy", "prodigyopt", trajectory, SETTINGS, {"float64": torch.float64, "float32": torch.float32})
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ default) would not be the same number in a float64 comparison.
 
 from __future__ import annotations
 
-import json
 import pathlib
 import sys
 
@@ -31,7 +30,7 @@ import schedulefree
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from problem import problem  # noqa: E402
+from problem import problem, write_reference  # noqa: E402
 
 SETTINGS = {
     "default, rate 2^-8": {"lr": 2.0 ** -8},
@@ -72,17 +71,7 @@ def trajectory(data: dict, settings: dict, dtype) -> dict:
 
 
 def main() -> None:
-    data = problem()
-    results = {name: {dtype_name: trajectory(data, settings, dtype)
-                      for dtype_name, dtype in (("float64", torch.float64), ("float32", torch.float32))}
-               for name, settings in SETTINGS.items()}
-    from importlib.metadata import version
-    out = {"problem": data, "results": results,
-           "versions": {"torch": torch.__version__, "schedulefree": version("schedulefree"), "numpy": np.__version__,
-                        "python": sys.version.split()[0]}}
-    path = pathlib.Path(__file__).parents[1] / "lrlib" / "reference_values" / "schedule_free.json"
-    path.write_text(json.dumps(out) + "\n")
-    print(f"wrote {path}")
+    write_reference("schedule_free", "schedulefree", trajectory, SETTINGS, {"float64": torch.float64, "float32": torch.float32})
 
 
 if __name__ == "__main__":

@@ -65,25 +65,34 @@ def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metr
     return ax
 
 
-def good_band(results: Sequence[Result], tolerance: float = 0.005) -> tuple[float, float] | None:
-    """The lowest and highest (initial) rate whose test accuracy is within ``tolerance`` of the best."""
+def good_band(results: Sequence[Result], tolerance: float = 0.005,
+              metric: str = "val_accuracy") -> tuple[float, float] | None:
+    """The lowest and highest (initial) rate whose ``metric`` (a validation accuracy: a band is
+    a choice, so a test metric is refused) is within ``tolerance`` of the best."""
+    from .report.noise import score, selection_metric
+
+    if selection_metric(metric) != "val_accuracy":
+        raise ValueError(f"Argument `metric` must be 'val_accuracy'. Received: metric={metric!r}")
     if not results:
         return None
-    best = max(r.test_accuracy for r in results)
-    rates = [r.experiment.initial_rate for r in results if r.test_accuracy >= best - tolerance]
+    scores = [score(r, metric) for r in results]
+    best = max(scores)
+    rates = [r.experiment.initial_rate for r, value in zip(results, scores) if value >= best - tolerance]
     return min(rates), max(rates)
 
 
 def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | None = None,
                tolerance: float = 0.005, show_bands: bool = True) -> Axes:
-    """Final test accuracy against the learning rate (log axis), one line per optimizer, each
-    optimizer's good band (within ``tolerance`` of its best accuracy) shaded unless
-    ``show_bands`` is false (with many optimizers the shades overlap; see ``plot_bands``)."""
+    """Validation accuracy (of the weights each run kept) against the learning rate (log axis),
+    one line per optimizer, each optimizer's good band (within ``tolerance`` of its best) shaded
+    unless ``show_bands`` is false (with many optimizers the shades overlap; see ``plot_bands``)."""
+    from .report.noise import score
+
     ax = _axes(ax)
     for optimizer, results in results_by_optimizer.items():
         ordered = sorted(results, key=lambda r: r.experiment.learning_rate)
         rates = [r.experiment.learning_rate for r in ordered]
-        line, = ax.plot(rates, [r.test_accuracy for r in ordered], marker="o", label=optimizer)
+        line, = ax.plot(rates, [score(r, "val_accuracy") for r in ordered], marker="o", label=optimizer)
         band = good_band(ordered, tolerance) if show_bands else None
         if band:
             # Widen a one-point band a little so that it stays visible.
@@ -93,7 +102,7 @@ def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | Non
     ax.axhline(0.1, color="grey", linestyle="--", label="chance (10 %)")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel("validation accuracy")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3, which="both")

@@ -50,16 +50,27 @@ def test_plot_loss_comparison_one_line_per_result_and_chance():
     assert ax.lines[-1].get_ydata()[0] == pytest.approx(math.log(10))
 
 
-def test_good_band_against_a_hand_computed_case():
-    results = [result_at(r, a) for r, a in [(1e-5, 0.5), (1e-4, 0.986), (1e-3, 0.99), (1e-2, 0.987), (1e-1, 0.1)]]
+def validated_at(rate, val_accuracy, test_accuracy=0.9):
+    result = result_at(rate, test_accuracy)
+    history = {**result.history, "val_accuracy": [val_accuracy] * len(result.history["val_loss"])}
+    return type(result)(**{**result.__dict__, "history": history})
+
+
+def test_good_band_against_a_hand_computed_case_on_validation():
+    # Test accuracy would put the best at 1e-1 alone: the band is read on validation.
+    results = [validated_at(r, a, test_accuracy=0.999 if r == 1e-1 else 0.5)
+               for r, a in [(1e-5, 0.5), (1e-4, 0.986), (1e-3, 0.99), (1e-2, 0.987), (1e-1, 0.1)]]
     assert plots.good_band(results, tolerance=0.005) == (1e-4, 1e-2)
     assert plots.good_band(results, tolerance=0.0) == (1e-3, 1e-3)
     assert plots.good_band([]) is None
+    for metric in ("test_accuracy", "val_loss"):
+        with pytest.raises(ValueError, match=f"metric='{metric}'"):
+            plots.good_band(results, metric=metric)
 
 
 def test_plot_sweep_uses_a_log_axis_and_sorted_rates():
-    runs = [result_at(r, a) for r, a in [(1e-2, 0.98), (1e-4, 0.9), (1e-3, 0.99)]]
-    ax = plots.plot_sweep({"adam": runs, "sgd": [result_at(0.5, 0.99, "sgd")]})
+    runs = [validated_at(r, a) for r, a in [(1e-2, 0.98), (1e-4, 0.9), (1e-3, 0.99)]]
+    ax = plots.plot_sweep({"adam": runs, "sgd": [validated_at(0.5, 0.99)]})
     assert ax.get_xscale() == "log"
     assert list(ax.lines[0].get_xdata()) == [1e-4, 1e-3, 1e-2]
     assert list(ax.lines[0].get_ydata()) == [0.9, 0.99, 0.98]
@@ -419,7 +430,7 @@ def test_trajectory_explorer_refuses_what_it_cannot_draw(arguments, message):
         TrajectoryExplorer(**arguments)
 
 
-def with_val_accuracy(result, accuracy):
+def with_accuracy(result, accuracy):
     """``result`` with ``accuracy`` as its validation accuracy after every epoch (what a band is
     chosen on) as well as its test accuracy."""
     history = {**result.history, "val_accuracy": [accuracy] * len(result.history["val_accuracy"])}
@@ -427,13 +438,13 @@ def with_val_accuracy(result, accuracy):
 
 
 def runs_with_accuracies(optimizer, accuracies, rates=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)):
-    return [with_val_accuracy(result_at(rate, accuracy, optimizer), accuracy)
+    return [with_accuracy(result_at(rate, accuracy, optimizer), accuracy)
             for rate, accuracy in zip(rates, accuracies, strict=True)]
 
 
 def full_runs(optimizer, accuracies, rates=(1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0), seed=0):
     """Runs of the full profile (12,000 validation images) at ``rates`` with ``accuracies``."""
-    return [with_val_accuracy(make_result(Experiment(optimizer, rate, seed=seed, profile="full"), loss=(1.0,)),
+    return [with_accuracy(make_result(Experiment(optimizer, rate, seed=seed, profile="full"), loss=(1.0,)),
                               accuracy) for rate, accuracy in zip(rates, accuracies, strict=True)]
 
 
@@ -478,26 +489,13 @@ def test_epochs_to_accuracy_and_the_optimizer_table():
     assert row["outcome"] == "learned"
 
 
-def test_seed_spread_is_the_largest_range_over_seeds():
+def test_seed_repeats_groups_runs_that_differ_only_in_their_seed():
     def seeds(rate, accuracies):
         return [make_result(Experiment("adam", rate, seed=seed, profile="tiny"), test_accuracy=accuracy)
                 for seed, accuracy in enumerate(accuracies)]
 
-    assert report.seed_spread([seeds(0.01, [0.987, 0.988, 0.986]), seeds(0.1, [0.98, 0.9805])]) == pytest.approx(0.002)
     mixed = seeds(0.01, [0.987, 0.988]) + [result_at(0.5)] + seeds(0.1, [0.98, 0.9805])
     assert [len(group) for group in report.seed_repeats(mixed)] == [2, 2]
-    with pytest.raises(ValueError, match="differ only in their seed"):
-        report.seed_spread([[result_at(0.01), result_at(0.1)]])
-    with pytest.raises(ValueError, match="repeats=\\[\\]"):
-        report.seed_spread([])
-
-
-def test_tied_with_best_lists_the_runs_within_the_spread_best_first():
-    runs = {"a": result_at(0.1, 0.990), "b": result_at(0.1, 0.992), "c": result_at(0.1, 0.989), "d": result_at(0.1, 0.98)}
-    assert report.tied_with_best(runs, spread=0.0025) == ["b", "a"]
-    assert report.tied_with_best(runs, spread=0.0) == ["b"]
-    with pytest.raises(ValueError, match="spread=1.5"):
-        report.tied_with_best(runs, spread=1.5)
 
 
 def test_test_images_follow_the_profile():
@@ -516,7 +514,7 @@ def test_good_band_width_names_the_bad_neighbours_and_the_cutoff():
 def test_good_band_width_counts_other_seeds_at_one_rate_by_their_median():
     runs = runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.9865, 0.11, 0.10])
     assert report.good_band_width(runs)["band to"] == 1e-2  # 0.9865 misses the 0.987 cutoff
-    repeated = runs + [with_val_accuracy(make_result(Experiment("adam", 1e-1, seed=seed, profile="tiny")), accuracy)
+    repeated = runs + [with_accuracy(make_result(Experiment("adam", 1e-1, seed=seed, profile="tiny")), accuracy)
                        for seed, accuracy in ((1, 0.9875), (2, 0.9890))]
     band = report.good_band_width(repeated)
     assert band["band to"] == 1e-1 and band["width"] == pytest.approx(2.0)  # the median 0.9875 makes it
@@ -588,7 +586,7 @@ def test_band_explorer_redraws_the_bands_when_the_tolerance_moves():
 
 def test_repeated_cells_table_says_whether_a_cell_stays_good_on_the_median_of_its_seeds():
     sweep = runs_with_accuracies("adam", [0.5, 0.97, 0.990, 0.992, 0.9875, 0.11, 0.10])  # cutoff 0.987
-    repeats = [with_val_accuracy(make_result(Experiment("adam", 1e-1, seed=seed, profile="tiny")), accuracy)
+    repeats = [with_accuracy(make_result(Experiment("adam", 1e-1, seed=seed, profile="tiny")), accuracy)
                for seed, accuracy in ((1, 0.985), (2, 0.986))]
     table = report.repeated_cells_table(sweep, [sweep[4], *repeats])  # the sweep's own seed counts once
     row = table.loc[("adam", 1e-1)]

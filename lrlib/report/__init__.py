@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from .common import (  # noqa: F401
     glue, test_images, names_by, epochs_to_accuracy, comparison_table, article_figures_text,
-    epoch_to_epoch_variation, seed_spread, seed_repeats, BOOK_PROFILE, book_runs, book_seed_spread, tied_with_best,
-    leads_over, readable,
+    epoch_to_epoch_variation, seed_repeats, BOOK_PROFILE, book_runs, readable,
 )
 from .fixed_rates import (  # noqa: F401
     class_shares, split_labels, best_constant_guess, answered_digit, answered_digits, digit_spans,

@@ -1,4 +1,5 @@
-"""What every part of the book uses: glue, counts of test images, the seed spread and ties."""
+"""What every part of the book uses: glue, counts of test images, the book's stored runs. Ties
+and choices are ``noise``'s."""
 
 from __future__ import annotations
 
@@ -67,12 +68,6 @@ def names_by(table, column: str) -> dict[Any, str]:
             for value in dict.fromkeys(table[column])}
 
 
-def _tied(accuracy: float, other: float, spread: float) -> bool:
-    """Whether two test accuracies differ by no more than ``spread``: the seed alone makes
-    differences that large, so they are ties (the same rule as ``tied_with_best``)."""
-    return accuracy >= other - spread and other >= accuracy - spread
-
-
 def _accuracy_difference(name: str, value: float) -> float:
     value = float(value)
     if not 0 <= value < 1:
@@ -125,26 +120,9 @@ def epoch_to_epoch_variation(result: Result, metric: str = "val_loss", skip: int
     return float(changes.mean()) if len(changes) else float("nan")
 
 
-def seed_spread(repeats: Sequence[Sequence[Result]]) -> float:
-    """The largest range of test accuracy among runs that differ only in their seed: each item
-    of ``repeats`` holds one experiment run with several seeds. Differences smaller than this
-    are ties."""
-    spreads = []
-    for runs in repeats:
-        keys = {dataclasses.replace(r.experiment, seed=0) for r in runs}
-        if len(runs) < 2 or len(keys) != 1:
-            raise ValueError("Argument `repeats` must hold groups of at least two runs that differ only in "
-                             f"their seed. Received: a group of {len(runs)} runs of {len(keys)} experiments")
-        accuracies = [r.test_accuracy for r in runs]
-        spreads.append(max(accuracies) - min(accuracies))
-    if not spreads:
-        raise ValueError("Argument `repeats` must hold at least one group. Received: repeats=[]")
-    return max(spreads)
-
-
 def seed_repeats(results: Sequence[Result]) -> list[list[Result]]:
     """``results`` grouped by experiment apart from the seed, keeping the groups of two or more
-    runs (the input of ``seed_spread``)."""
+    runs (what ``noise.stored_repeats`` measures the seed range on)."""
     groups: dict[Any, list[Result]] = {}
     for result in results:
         groups.setdefault(dataclasses.replace(result.experiment, seed=0), []).append(result)
@@ -166,50 +144,3 @@ def book_runs(group: str) -> list:
     from ..training import run_many
 
     return run_many([s.experiment for s in scenarios(group, profile=BOOK_PROFILE)])
-
-
-def book_seed_spread() -> float:
-    """The book's yardstick for ties: ``seed_spread`` over its full-profile runs made with three
-    seeds (the ``decay-seeds`` group and the grid's seed-0 runs), read from the stored results
-    in any profile."""
-    from ..catalog import scenarios
-    from ..training import run_many
-
-    repeated = [s.experiment for s in scenarios("decay-seeds", profile=BOOK_PROFILE)]
-    repeated += list(dict.fromkeys(dataclasses.replace(e, seed=0) for e in repeated))
-    return seed_spread(seed_repeats(run_many(repeated)))
-
-
-def tied_with_best(results: dict[str, Result], spread: float) -> list[str]:
-    """The names of the runs whose test accuracy is within ``spread`` (e.g. ``seed_spread``) of
-    the best run's, best first: differences smaller than that are ties."""
-    if not results:
-        raise ValueError("Argument `results` must map names to results. Received: results={}")
-    spread = _accuracy_difference("spread", spread)
-    ordered = sorted(results, key=lambda name: -results[name].test_accuracy)
-    best = results[ordered[0]].test_accuracy
-    return [name for name in ordered if results[name].test_accuracy >= best - spread]
-
-
-def leads_over(results: dict[str, Result], reference: str, spread: float):
-    """Each run's lead in test accuracy over the run named ``reference`` (a fixed rate, say), as a
-    ``pandas.DataFrame`` indexed by name, the reference left out: ``test accuracy``, ``lead``
-    (negative when behind), ``lead in images`` (the lead times ``test_images``, rounded) and
-    ``verdict``: ``"tie"`` when the lead is no larger than ``spread`` (e.g. ``book_seed_spread``),
-    else ``"ahead"`` or ``"behind"``."""
-    import pandas as pd
-
-    if reference not in results:
-        raise ValueError(f"Argument `reference` must name one of the runs {sorted(results)}. "
-                         f"Received: reference={reference!r}")
-    spread = _accuracy_difference("spread", spread)
-    base = results[reference].test_accuracy
-    rows = []
-    for name, result in results.items():
-        if name == reference:
-            continue
-        lead = result.test_accuracy - base
-        verdict = "tie" if _tied(result.test_accuracy, base, spread) else ("ahead" if lead > 0 else "behind")
-        rows.append({"name": name, "test accuracy": result.test_accuracy, "lead": lead,
-                     "lead in images": int(round(lead * test_images(result))), "verdict": verdict})
-    return pd.DataFrame(rows, columns=["name", "test accuracy", "lead", "lead in images", "verdict"]).set_index("name")

@@ -359,7 +359,7 @@ register(
           mistakes=(Mistake(_best_alone,
                             "that is the single best run; runs within the noise margin of it are tied with it "
                             "and belong in the set."),
-                    Mistake(_tied_on_test,
+                    Mistake(lambda: _tied_on_test(),
                             "that decides on test accuracy; the book decides on validation accuracy and looks at "
                             "the test images once, for the setting chosen."))),
     Check("ex-waste-time", _WASTE, "one number, a share between 0 and 1",

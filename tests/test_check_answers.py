@@ -174,7 +174,7 @@ def _not_every_run(answer, profile):
 # so a new exercise is classified here before it is tested.
 SPECIFIC = {
     "ex-intro-parameters": (), "ex-intro-outcome": (),
-    "ex-primer-stable-rate": (), "ex-deciding-sampling": (), "ex-deciding-verdict": (),
+    "ex-primer-stable-rate": (), "ex-primer-first-steps": (all_equal,), "ex-deciding-sampling": (), "ex-deciding-verdict": (),
     "ex-baseline-gaps": (), "ex-baseline-early-stopping": (at_an_epoch_cap,),
     "ex-large-blind-loss": (), "ex-large-adam-epsilon": (),
     "ex-small-budget": (), "ex-small-straight-line": (),

@@ -146,6 +146,15 @@ def test_primer_stable_rate_solution_and_mistakes():
     assert_hint(check, 0.4, "the value is off")
 
 
+def test_primer_first_steps_solution_and_mistakes():
+    check = checks.primer_first_steps
+    # SGD moves by the rate times the gradient (0.1 * 4); Adam's first step is about the rate.
+    assert_right(check, {"sgd": 0.4, "adam": 0.1})
+    assert_hint(check, {"sgd": 0.1, "adam": 0.4}, "swapped")
+    checks.reset()
+    assert_hint(check, {"sgd": 0.4, "adam": 0.4}, "off")
+
+
 def test_deciding_sampling_solution_and_mistakes():
     check = checks.deciding_sampling
     error = 1.96 * math.sqrt(0.96 * 0.04 / 2000 + 0.95 * 0.05 / 2000)

@@ -55,6 +55,16 @@ def _largest_stable_rate(curvature: float = _PRIMER_CURVATURE) -> float:
     return 2.0 / curvature
 
 
+def _first_moves(rate: float = 0.1, swapped: bool = False) -> dict:
+    """How far the first step of SGD and of Adam moves w on the primer's steeper valley
+    (curvature 4, from w = 1): SGD by the rate times the gradient, Adam by about the rate."""
+    from ..report.fixed_rates import descent_path
+
+    moves = {rule: float(abs(descent_path(rate, rule, curvature=_PRIMER_CURVATURE, steps=1)[1] - 1.0))
+             for rule in ("sgd", "adam")}
+    return {"sgd": moves["adam"], "adam": moves["sgd"]} if swapped else moves
+
+
 def _sampling_images(single: bool = False, z: float | None = None) -> int:
     from ..report import noise
 
@@ -244,6 +254,12 @@ register(
                     Mistake(lambda: 1 / _PRIMER_CURVATURE,
                             "at 1/4 the descent lands on the minimum in one step; larger rates zigzag, and still "
                             "settle for a while."))),
+    Check("ex-primer-first-steps", _PRIMER, "a dict {'sgd': ..., 'adam': ...} of two distances",
+          expected=_first_moves, rtol=0.0, atol=1e-4,
+          idea="report.descent_path(0.1, rule, curvature=4.0, steps=1) gives w before and after the first "
+               "step; the distance is how far w moved. Compare each with the rate and with the gradient.",
+          mistakes=(Mistake(lambda: _first_moves(swapped=True), "the two distances are swapped: which rule "
+                            "multiplies the gradient by the rate, and which divides the gradient by its own size?"),)),
     Check("ex-deciding-sampling", _DECIDING, "one number, a count of images",
           expected=_sampling_images, rtol=0.0, atol=0.5,
           idea="1.96 * sqrt(a(1 - a)/n + b(1 - b)/n) with a = 0.96, b = 0.95 and n = 2,000, times n, rounded.",

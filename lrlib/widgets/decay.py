@@ -133,8 +133,13 @@ class TieExplorer(_Control):
     def winners(self):
         return scheme_winners(self.table, tie=self.tie.value)
 
+    @staticmethod
+    def _caption(tie: float) -> str:
+        return f"A tie: within {tie:.2%} of the best scheme's validation accuracy.\n"
+
     def _show(self):
-        _replace(self.output, self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
+        _replace(self.output, self._caption(self.tie.value),
+                 self.winners()[["best scheme", "best accuracy", "tied with the best"]].round(4))
 
     def static_html(self) -> str:
         tie = static_view.control("tie", self.tie, discrete=True)
@@ -142,7 +147,7 @@ class TieExplorer(_Control):
 
         def view(i):
             table = scheme_winners(self.table, tie=ties[i])[["best scheme", "best accuracy", "tied with the best"]]
-            return {"panels": [static_view.table_panel(table.round(4))]}
+            return {"panels": [static_view.table_panel(table.round(4))], "text": self._caption(ties[i])}
 
         return static_view.render("lookup", static_view.lookup([tie], view), [tie])
 

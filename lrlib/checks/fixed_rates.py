@@ -219,16 +219,6 @@ def _tied_with_best() -> frozenset[str]:
     return frozenset(noise.tied_with_best(_sweep(), "val_accuracy"))
 
 
-def _tied_on_test() -> frozenset[str]:
-    """The same rule applied to test accuracy: what choosing on the test images would give."""
-    from ..report import noise
-
-    runs = _sweep()
-    best = max(runs, key=lambda name: runs[name].test_accuracy)
-    return frozenset(name for name in runs
-                     if name == best or noise.compare(runs[name], runs[best], "test_accuracy").verdict == "tie")
-
-
 def _best_alone() -> frozenset[str]:
     from ..report import noise
 
@@ -374,10 +364,7 @@ register(
                "noise.compare calls a tie with the best on validation.",
           mistakes=(Mistake(_best_alone,
                             "that is the single best run; runs within the noise margin of it are tied with it "
-                            "and belong in the set."),
-                    Mistake(lambda: _tied_on_test(),
-                            "that decides on test accuracy; the book decides on validation accuracy and looks at "
-                            "the test images once, for the setting chosen."))),
+                            "and belong in the set."),)),
     Check("ex-waste-time", _WASTE, "one number, a share between 0 and 1",
           expected=_wasted_time, rtol=0.0, atol=0.005,
           idea="add the wall_time_s of the runs below 98 % test accuracy and divide by the wall time of all "

@@ -388,7 +388,9 @@ def test_widgets_replace_their_output_in_one_update_and_close_their_figures():
     assert "adam lr=0.1, seed 0: test loss" in browser.output.outputs[1]["text"]
     assert plt.get_fignums() == []
     explorer = TieExplorer(report.grid_table(grid_of(GRID)))
-    assert "best scheme" in explorer.output.outputs[0]["data"]["text/plain"]
+    caption, table = explorer.output.outputs
+    assert caption["output_type"] == "stream" and "within 0.10% of the best scheme" in caption["text"]
+    assert "best scheme" in table["data"]["text/plain"]
 
 
 def test_trajectory_plots_draw_each_path_in_its_optimizers_colour():

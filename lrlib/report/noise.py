@@ -232,13 +232,18 @@ def _rate_text(result: Result) -> str:
 
 def seed_noise_for(optimizers, metric: str = "test_accuracy", profile: str = "full") -> float:
     """The seed noise of a setting run once: the largest seed range of ``metric`` among the
-    book's stored repeats of ``optimizers`` (a name or several), or of all repeats where none
-    of them has any."""
+    book's stored repeats of ``optimizers`` (a name or several), or, where none of them has any,
+    among the repeats of the article's optimizers (``optimizers.OPTIMIZERS``). The newer methods
+    are left out of that fallback: their repeats include one-epoch runs far from converged, no
+    stand-in for an article optimizer trained for ten."""
+    from ..optimizers import OPTIMIZERS
+
     optimizers = {optimizers} if isinstance(optimizers, str) else set(optimizers)
     column = "test range" if _compared_metric(metric) == "test_accuracy" else "validation range"
     table = seed_range_table(profile)
     own = table[table["optimizer"].isin(optimizers)]
-    return float((own if len(own) else table)[column].max())
+    fallback = table[table["optimizer"].isin(OPTIMIZERS)]
+    return float((own if len(own) else fallback)[column].max())
 
 
 def tied_with_best(results: Mapping[Any, Result | Sequence[Result]], metric: str = "val_accuracy") -> list:

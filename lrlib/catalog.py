@@ -586,5 +586,17 @@ def after_budgets(profile: str | None = None) -> list[Scenario]:
             for method in AFTER_METHODS for budget in budgets for seed in _budget_seeds(budget, full, seeds)]
 
 
+# What the book calls each method's time-to-accuracy runs: the method and the schedule it ran.
+AFTER_LABELS = {"lion": "Lion (WSD)", "lamb": "LAMB (WSD)", "muon": "Muon (WSD)",
+                "schedule-free adamw": "schedule-free AdamW", "prodigy": "Prodigy (cosine)"}
+
+
+def after_time_to_accuracy(profile: str | None = None) -> dict[str, list[Scenario]]:
+    """``after_budgets`` by method, under ``AFTER_LABELS``: the runs that measure each newer
+    method's time to ``TARGET_ACCURACY``, as ``time_to_accuracy_strategies`` does for the others."""
+    runs = after_budgets(profile)
+    return {label: [s for s in runs if s.name.startswith(f"{method} ")] for method, label in AFTER_LABELS.items()}
+
+
 GROUPS["after-sweep"] = after_sweep
 GROUPS["after-budgets"] = after_budgets

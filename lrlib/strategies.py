@@ -43,13 +43,10 @@ def _longest(runs: list[Scenario]) -> tuple[Scenario, ...]:
 
 
 def book_strategies(profile: str | None = None) -> list[Strategy]:
-    """The summary's strategies in ``profile``, from the article's default to one-cycle. The
-    one-cycle row takes the shortest budget whose median validation accuracy reached the target
-    (``report.budget_table``; the longest tried if none did), so it needs the stored one-cycle runs; until the range tests are stored the cycle rows
-    have no runs and are left out."""
-    from .report import budget_table, epochs_to_target
-    from .training import run_many
-
+    """The summary's strategies in ``profile``, from the article's default to one-cycle and the
+    methods that came after the article. One-cycle and the newer methods are fitted to each
+    budget (``_fitted_to_budget``), so they need their stored runs; until the range tests are
+    stored the cycle rows have no runs and are left out."""
     sweep_runs = len(catalog.SWEEP_RATES)
     grid_runs = len(catalog.GRID_RATES["adam"]) * len(catalog.GRID_SCHEMES)
     decays = catalog.decay_budgets(profile)
@@ -78,11 +75,29 @@ def book_strategies(profile: str | None = None) -> list[Strategy]:
                                    range_tests=1, time_to_accuracy=f"cyclical ({variant})"))
     budgets = catalog.one_cycle_budgets(profile)
     if budgets:
-        table = budget_table({"one-cycle": run_many([s.experiment for s in budgets])}, catalog.TARGET_ACCURACY)
-        tried = sorted({s.experiment.epochs for s in budgets})
-        chosen = epochs_to_target(table)["one-cycle"] or tried[-1]
-        strategies.append(Strategy(f"one-cycle (Adam), {chosen} epochs", "17_one_cycle",
-                                   tuple(s for s in budgets if s.experiment.epochs == chosen),
-                                   f"peak from one range test; {len(tried)} budgets tried", range_tests=1,
-                                   training_runs=len(tried), time_to_accuracy="one-cycle (Adam)"))
+        strategies.append(_fitted_to_budget("one-cycle (Adam)", "17_one_cycle", budgets,
+                                            "peak from one range test", range_tests=1))
+    for label, runs in catalog.after_time_to_accuracy(profile).items():
+        strategies.append(_fitted_to_budget(label, "20_do_they_remove_the_rate_problem", runs, AFTER_FOUND_BY[label]))
     return strategies
+
+
+# Where each newer method's setting came from (``catalog.AFTER_PEAK_RATES``): no run of ours.
+AFTER_FOUND_BY = {"Lion (WSD)": "its authors' advice: 3 to 10 times below AdamW's", "LAMB (WSD)": "Keras's default",
+                  "Muon (WSD)": "Keras's default", "schedule-free AdamW": "Keras's default, its authors' warm-up",
+                  "Prodigy (cosine)": "no rate: its authors' default"}
+
+
+def _fitted_to_budget(name: str, chapter: str, runs: list[Scenario], found_by: str, range_tests: int = 0) -> Strategy:
+    """A schedule fitted to each budget it was run at (``runs``, one per budget and seed), shown
+    at the shortest budget whose median validation accuracy reached the target (``report.budget_table``;
+    the longest tried if none did). Every budget tried counts as a training run of the search."""
+    from .report import budget_table, epochs_to_target
+    from .training import run_many
+
+    table = budget_table({name: run_many([s.experiment for s in runs])}, catalog.TARGET_ACCURACY)
+    tried = sorted({s.experiment.epochs for s in runs})
+    chosen = epochs_to_target(table)[name] or tried[-1]
+    return Strategy(f"{name}, {chosen} epochs", chapter, tuple(s for s in runs if s.experiment.epochs == chosen),
+                    f"{found_by}; {len(tried)} budgets tried", training_runs=len(tried), range_tests=range_tests,
+                    time_to_accuracy=name)

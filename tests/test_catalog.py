@@ -241,3 +241,13 @@ def test_after_budget_run_refuses_an_unknown_method_and_a_zero_budget():
         catalog.after_budget_run("adam", 2, "full")
     with pytest.raises(ValueError, match="epochs"):
         catalog.after_budget_run("lion", 0, "full")
+
+
+def test_after_time_to_accuracy_splits_the_after_budgets_by_method():
+    for profile in ("full", "quick"):
+        by_label = catalog.after_time_to_accuracy(profile)
+        assert list(by_label) == list(catalog.AFTER_LABELS.values())
+        assert sum(by_label.values(), []) == scenarios("after-budgets", profile)
+        for method, label in catalog.AFTER_LABELS.items():
+            optimizers = {s.experiment.optimizer for s in by_label[label]}
+            assert optimizers == {catalog.AFTER_METHODS[method]}

@@ -203,7 +203,7 @@ def test_browser_compounding_is_the_article_codes(page):
 
 # --- every control class's static view, in Chromium ------------------------------------------
 
-CONTROL_COUNT = 15
+CONTROL_COUNT = 16
 
 
 @pytest.fixture(scope="module")
@@ -237,6 +237,10 @@ def every_control(chromium):
             w.CycleExplorer(0.01, 0.1, step_epochs=2, epochs=12, steps_per_epoch=192),
             w.ArticleDecayExplorer(0.01, 25), w.StepSizeExplorer(rate=0.1),
             w.SamplingErrorExplorer(accuracy=0.99, images=10_000), w.AfterTheArticleExplorer(0.1, 1.0, steps=60)]
+        budgets = {name: run_many([s.experiment for s in runs], description=name)
+                   for name, runs in catalog.after_time_to_accuracy().items()}
+        controls.append(w.BudgetExplorer(report.budget_table(budgets, catalog.TARGET_ACCURACY),
+                                         catalog.TARGET_ACCURACY, images=12_000))
     finally:
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)

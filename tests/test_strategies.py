@@ -13,7 +13,22 @@ def test_the_summary_holds_every_strategy_of_the_book_with_its_search_cost(book_
     budget = one_cycle.runs[0].experiment.epochs
     assert len(one_cycle.runs) == (5 if budget in catalog.HEADLINE_BUDGETS else 3)
     assert {r.experiment.epochs for r in one_cycle.runs} == {budget}
-    assert {s.time_to_accuracy for s in strategies.values()} - {None} <= set(catalog.time_to_accuracy_strategies("full"))
+    timed = catalog.time_to_accuracy_strategies("full") | catalog.after_time_to_accuracy("full")
+    assert {s.time_to_accuracy for s in strategies.values()} - {None} <= set(timed)
+
+
+def test_the_newer_methods_join_the_summary_at_the_budget_chosen_on_validation(book_results):
+    from lrlib import report, run_many
+
+    strategies = {s.time_to_accuracy: s for s in book_strategies("full") if s.chapter.startswith("20_")}
+    assert list(strategies) == list(catalog.AFTER_LABELS.values())
+    for label, runs in catalog.after_time_to_accuracy("full").items():
+        table = report.budget_table({label: run_many([s.experiment for s in runs])}, catalog.TARGET_ACCURACY)
+        chosen = report.epochs_to_target(table)[label] or max(catalog.AFTER_BUDGETS)
+        strategy = strategies[label]
+        assert strategy.name == f"{label}, {chosen} epochs" and {r.experiment.epochs for r in strategy.runs} == {chosen}
+        assert strategy.training_runs == len(catalog.AFTER_BUDGETS) and strategy.range_tests == 0
+        assert len(strategy.runs) == (5 if chosen in catalog.HEADLINE_BUDGETS else 3)
 
 
 def test_without_range_tests_the_cycle_rows_wait(isolated_results):

@@ -20,15 +20,16 @@ from .decay_quotes import (  # noqa: F401
     scheme_choice_quotes, long_run_quotes, seed_leads, seed_winner_quotes, seed_noise_quotes,
 )
 from .adaptive import (  # noqa: F401
-    optimizer_table, good_band_width, band_edges, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
+    optimizer_table, swept_value, good_band_width, band_edges, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
     band_width_table,
 )
 from .range_tests import (  # noqa: F401
     suggestion_table, suggestions_on_sweep, range_test_cost,
 )
 from .cycles import (  # noqa: F401
-    at_budget, runs_by_budget, accuracy_by_budget, budget_table, epochs_to_target, headline_table, budget_comparison,
-    budget_step, cycle_position, cycle_phase, clr_runs_table, median_comparison, target_summary, strategy_table,
+    at_budget, runs_by_budget, accuracy_by_budget, budget_table, epochs_to_target, headline_table, standings_at,
+    budget_comparison, budget_step, cycle_position, cycle_phase, clr_runs_table, median_comparison, target_summary,
+    strategy_table,
 )
 from .after import reference_values, schedule_free_comparison, prodigy_comparison  # noqa: F401
 from . import noise  # noqa: F401  (how the book decides: report.noise.choose, report.noise.compare)

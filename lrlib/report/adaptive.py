@@ -49,11 +49,23 @@ def _accuracy_metric(metric: str) -> str:
     return metric
 
 
+def swept_value(result: Result) -> float:
+    """What a sensitivity sweep varies in ``result``: its (initial) learning rate, or, for a
+    learning-rate-free optimizer (``optimizers.RATE_FREE_OPTIMIZERS``), its one knob (Prodigy's
+    ``d_coef``, 1.0 when left at its default). A band of good values is read the same way on both."""
+    from ..optimizers import RATE_FREE_OPTIMIZERS
+
+    knob = RATE_FREE_OPTIMIZERS.get(result.experiment.optimizer)
+    if knob is None:
+        return result.experiment.initial_rate
+    return float(dict(result.experiment.optimizer_options).get(knob, 1.0))
+
+
 def _runs_by_rate(results: Sequence[Result]) -> dict[float, list[Result]]:
-    """The runs of ``results`` at each distinct (initial) rate, rates sorted."""
+    """The runs of ``results`` at each distinct swept value (``swept_value``), values sorted."""
     by_rate: dict[float, list[Result]] = {}
-    for r in sorted(results, key=lambda r: r.experiment.initial_rate):
-        by_rate.setdefault(r.experiment.initial_rate, []).append(r)
+    for r in sorted(results, key=swept_value):
+        by_rate.setdefault(swept_value(r), []).append(r)
     return by_rate
 
 
@@ -185,17 +197,17 @@ def repeated_cells_table(results: Sequence[Result], repeats: Sequence[Result], t
     metric = _accuracy_metric(metric)
     combined = with_repeats(results, repeats)
     rows = []
-    for optimizer, rate in dict.fromkeys((r.experiment.optimizer, r.experiment.initial_rate) for r in repeats):
+    for optimizer, rate in dict.fromkeys((r.experiment.optimizer, swept_value(r)) for r in repeats):
         def runs(pool):
             return [r for r in pool if r.experiment.optimizer == optimizer]
         one_seed = good_band_width(runs(results), tolerance, metric)
         pooled = good_band_width(runs(combined), tolerance, metric)
-        cell = [r for r in runs(combined) if r.experiment.initial_rate == rate]
+        cell = [r for r in runs(combined) if swept_value(r) == rate]
         row = {"optimizer": optimizer, "rate": rate}
         row.update({f"seed {r.experiment.seed}": noise.score(r, metric)
                     for r in sorted(cell, key=lambda r: r.experiment.seed)})
         median = noise.median_score(cell, metric)
-        single = [noise.score(r, metric) for r in runs(results) if r.experiment.initial_rate == rate]
+        single = [noise.score(r, metric) for r in runs(results) if swept_value(r) == rate]
         row.update({"median": median, "cutoff": pooled["cutoff"],
                     "good (one seed)": bool(single) and single[0] >= one_seed["cutoff"],
                     "good (median)": median >= pooled["cutoff"],
@@ -213,8 +225,8 @@ def repeats_summary(results: Sequence[Result], repeats: Sequence[Result], tolera
     table = repeated_cells_table(results, repeats, tolerance, metric)
     widths = table.groupby(level="optimizer")[["width (one seed)", "width (median)"]].first()
     pooled = with_repeats(results, repeats)
-    cells = {(r.experiment.optimizer, r.experiment.initial_rate) for r in repeats}
-    ranges = [noise.seed_range([r for r in pooled if (r.experiment.optimizer, r.experiment.initial_rate) == cell],
+    cells = {(r.experiment.optimizer, swept_value(r)) for r in repeats}
+    ranges = [noise.seed_range([r for r in pooled if (r.experiment.optimizer, swept_value(r)) == cell],
                                metric) for cell in cells]
     return {"cells": len(table), "verdicts kept": int((table["good (one seed)"] == table["good (median)"]).sum()),
             "optimizers": len(widths), "widths kept": int((widths["width (one seed)"] == widths["width (median)"]).sum()),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import validation
 from ..results import Result
 from . import noise
 from .common import epochs_to_accuracy, test_images
@@ -106,6 +107,23 @@ def headline_table(table, budgets: Sequence[int] | None = None):
     shown = rows.assign(validation=[spread(row, "") for _, row in rows.iterrows()],
                         test=[spread(row, "test ") for _, row in rows.iterrows()])
     return shown.set_index(["epochs", "strategy"]).sort_index(level=0, sort_remaining=False)[["seeds", "validation", "test"]]
+
+
+def standings_at(table, epochs: int, target: float, images: int):
+    """Every strategy of ``budget_table`` (validation medians) at a budget of ``epochs`` epochs,
+    as a ``pandas.DataFrame`` by strategy, best median first: its seeds, the median and range as
+    text, ``from target (images)``, how many of ``images`` evaluated images the median lies above
+    the ``target`` (negative: short of it), and whether it reached it. Strategies without that
+    budget are left out; a budget none has is refused."""
+    rows = table[table["epochs"] == validation.integer("epochs", epochs, minimum=1)]
+    if rows.empty:
+        raise ValueError(f"Argument `epochs` must be a budget of the table, one of {sorted(set(table['epochs']))}. "
+                         f"Received: epochs={epochs!r}")
+    rows = rows.sort_values("median", ascending=False).set_index("strategy")
+    return rows.assign(
+        validation=[f"{row['median']:.4f} ({row['min']:.4f}\u2013{row['max']:.4f})" for _, row in rows.iterrows()],
+        **{"from target (images)": [int(round((median - target) * images)) for median in rows["median"]]},
+    )[["seeds", "validation", "from target (images)", "reached"]]
 
 
 def budget_comparison(strategies: dict[str, Sequence[Result]], epochs: int, reference: str,

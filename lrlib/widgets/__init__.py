@@ -14,4 +14,4 @@ from .adaptive import BandExplorer, TrajectoryExplorer  # noqa: F401
 from .range_tests import RangeTestExplorer, SuggestionExplorer  # noqa: F401
 from .cycles import CYCLE_POLICIES, CycleExplorer  # noqa: F401
 from .basics import ACCURACIES, IMAGE_COUNTS, PRIMER_RATES, SamplingErrorExplorer, StepSizeExplorer, sampling_table  # noqa: F401
-from .after import D_COEFS, SCHEDULE_FREE_RATES, AfterTheArticleExplorer  # noqa: F401
+from .after import D_COEFS, SCHEDULE_FREE_RATES, AfterTheArticleExplorer, BudgetExplorer  # noqa: F401

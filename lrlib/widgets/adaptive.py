@@ -84,7 +84,7 @@ class TrajectoryExplorer(_Control):
 
 class BandExplorer(_Control):
     """A slider for the tolerance that makes a rate "good" (within it of the optimizer's best
-    test accuracy), redrawing every optimizer's good band and its width in decades. ``results``
+    validation accuracy), redrawing every optimizer's good band and its width in decades. ``results``
     are runs of several optimizers across rates (a sensitivity sweep); nothing trains."""
 
     def __init__(self, results: Sequence[Result], tolerance: float = 0.005):
@@ -93,7 +93,7 @@ class BandExplorer(_Control):
         self.results = list(results)
         self.tolerance = PlainSlider(value=validation.number("tolerance", tolerance, minimum=0.0, maximum=0.05),
             min=0.0, max=0.05, step=0.001, readout_format=".1%",
-            description="good: within (test accuracy) of the best", style={"description_width": "initial"},
+            description="good: within (validation accuracy) of the best", style={"description_width": "initial"},
             layout=widgets.Layout(width="560px"))
         self.output = widgets.Output()
         self.tolerance.observe(lambda change: self._show(), names="value")
@@ -108,7 +108,7 @@ class BandExplorer(_Control):
         table = self.table()
         fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.2))
         plot_bands(table, ax=ax)
-        ax.set_title(f"good band: test accuracy within {self.tolerance.value:.1%} of each optimizer's best")
+        ax.set_title(f"good band: validation accuracy within {self.tolerance.value:.1%} of each optimizer's best")
         _replace(self.output, fig, _band_widths(table))
 
     def static_html(self) -> str:
@@ -117,7 +117,7 @@ class BandExplorer(_Control):
 
         def view(i):
             table = band_width_table(self.results, tolerances[i])
-            title = f"good band: test accuracy within {tolerances[i]:.1%} of each optimizer's best"
+            title = f"good band: validation accuracy within {tolerances[i]:.1%} of each optimizer's best"
             return {"panels": [static_view.bands_panel(table, title), static_view.table_panel(_band_widths(table))]}
 
         return static_view.render("lookup", static_view.lookup([tolerance], view), [tolerance])

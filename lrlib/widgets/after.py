@@ -1,5 +1,6 @@
-"""Controls of the part "After the article" (chapter 19 on): schedule-free AdamW and Prodigy on
-the two-variable valley of chapter 11, redrawn as their one knob moves."""
+"""Controls of the part "After the article" (chapters 19 and 20): schedule-free AdamW and Prodigy
+on the two-variable valley of chapter 11, redrawn as their one knob moves, and every method's
+standing against the article's accuracy at each epoch budget."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import static_view, validation
+from ..report.cycles import standings_at
 from .common import _Control, _replace
 
 SCHEDULE_FREE_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
@@ -64,6 +66,53 @@ class AfterTheArticleExplorer(_Control):
                 self.paths(SCHEDULE_FREE_RATES[i], D_COEFS[j]))}
 
         return static_view.render("lookup", static_view.lookup(controls, view), controls)
+
+
+class BudgetExplorer(_Control):
+    """A slider over the epoch budgets of ``table`` (``report.budget_table``: validation medians
+    over seeds, each strategy's schedule fitted to each budget), showing every strategy's median
+    at that budget and how many of ``images`` validation images it lies above or short of
+    ``target`` (``report.standings_at``). Stored runs only: nothing trains."""
+
+    def __init__(self, table, target: float, images: int, epochs: int | None = None):
+        self.budgets = sorted(int(b) for b in set(table["epochs"]))
+        if not self.budgets:
+            raise ValueError("Argument `table` must hold budget rows (report.budget_table). Received: an empty table")
+        epochs = self.budgets[0] if epochs is None else epochs
+        if epochs not in self.budgets:
+            raise ValueError(f"Argument `epochs` must be one of the table's budgets {self.budgets}. "
+                             f"Received: epochs={epochs!r}")
+        self.table, self.target = table, validation.number("target", target, minimum=0.0, maximum=1.0)
+        self.images = validation.integer("images", images, minimum=1)
+        self.epochs = widgets.SelectionSlider(options=self.budgets, value=epochs, description="budget (epochs)",
+                                              style={"description_width": "initial"},
+                                              layout=widgets.Layout(width="460px"))
+        self.output = widgets.Output()
+        self.epochs.observe(lambda change: self._show(), names="value")
+        self.widget = widgets.VBox([self.epochs, self.output])
+        self._show()
+
+    def standings(self, epochs: int | None = None):
+        return standings_at(self.table, self.epochs.value if epochs is None else epochs, self.target, self.images)
+
+    def caption(self, epochs: int | None = None) -> str:
+        standings = self.standings(epochs)
+        reached = list(standings.index[standings["reached"].astype(bool)])
+        epochs = self.epochs.value if epochs is None else epochs
+        return (f"{epochs} epochs: {', '.join(reached) if reached else 'no strategy'} reached {self.target} "
+                f"(median validation accuracy over the seeds; {self.images:,} validation images).\n")
+
+    def _show(self):
+        _replace(self.output, self.caption(), self.standings())
+
+    def static_html(self) -> str:
+        epochs = static_view.control("epochs", self.epochs)
+
+        def view(i):
+            budget = self.budgets[i]
+            return {"panels": [static_view.table_panel(self.standings(budget))], "text": self.caption(budget)}
+
+        return static_view.render("lookup", static_view.lookup([epochs], view), [epochs])
 
 
 def _summary(paths) -> str:

@@ -1,0 +1,76 @@
+"""Chapter 20: the newer methods measured like the rest of the book (the band of a swept knob,
+each method's standing at an epoch budget, and the explorer that shows it)."""
+
+import pandas as pd
+import pytest
+
+from lrlib import Experiment, Result, report
+from lrlib.data import MNIST_FINGERPRINT
+from lrlib.widgets import BudgetExplorer
+
+
+def run(optimizer="lion", rate=1e-3, seed=0, val_accuracy=0.98, epochs=2, options=()):
+    experiment = Experiment(optimizer, rate, epochs=epochs, seed=seed, profile="full", optimizer_options=options)
+    return Result(experiment=experiment,
+                  history={"loss": [1.0] * epochs, "val_loss": [0.1] * epochs, "accuracy": [0.9] * epochs,
+                           "val_accuracy": [val_accuracy] * epochs, "learning_rate": [rate] * epochs},
+                  test_loss=0.05, test_accuracy=val_accuracy, epochs_run=epochs, wall_time_s=1.0, train_time_s=1.0,
+                  diverged=False, divergence_reason=None,
+                  provenance={"lrlib": "test", "device": "CPU", "data_source": "test",
+                              "data_fingerprint": MNIST_FINGERPRINT})
+
+
+def test_swept_value_is_the_rate_or_the_learning_rate_free_knob():
+    assert report.swept_value(run(rate=3e-4)) == 3e-4
+    assert report.swept_value(run("prodigy", 1.0, options={"d_coef": 0.2})) == 0.2
+    assert report.swept_value(run("prodigy", 1.0)) == 1.0  # d_coef left at its default
+
+
+def test_a_prodigy_band_spans_its_d_coefs_not_its_fixed_rate():
+    accuracies = {0.1: 0.95, 0.5: 0.985, 1.0: 0.99, 2.0: 0.988, 10.0: 0.9}
+    runs = [run("prodigy", 1.0, val_accuracy=a, options={"d_coef": d}) for d, a in accuracies.items()]
+    band = report.good_band_width(runs, tolerance=0.005)
+    assert (band["best rate"], band["band from"], band["band to"]) == (1.0, 0.5, 2.0)
+    assert (band["bad below"], band["bad above"]) == (0.1, 10.0)
+    assert band["width"] == pytest.approx(0.60206, abs=1e-5)  # log10(2 / 0.5)
+    # Seeds at one d_coef count by their median, as seeds at one rate do.
+    repeats = [run("prodigy", 1.0, seed=s, val_accuracy=a, options={"d_coef": 0.5}) for s, a in ((1, 0.97), (2, 0.97))]
+    assert report.good_band_width(runs + repeats, tolerance=0.005)["band from"] == 1.0
+    table = report.repeated_cells_table(runs, repeats, tolerance=0.005)
+    assert list(table.index) == [("prodigy", 0.5)] and not table.iloc[0]["good (median)"]
+
+
+def budget_table():
+    runs = {"slow": [run(epochs=e, seed=s, val_accuracy=a) for e, a in ((1, 0.95), (2, 0.98)) for s in (0, 1, 2)],
+            "fast": [run(epochs=e, seed=s, val_accuracy=a + 0.001 * s) for e, a in ((1, 0.985), (2, 0.991))
+                     for s in (0, 1, 2)]}
+    return report.budget_table(runs, 0.9919)
+
+
+def test_standings_at_a_budget_count_the_images_from_the_target():
+    standings = report.standings_at(budget_table(), 2, 0.9919, images=12_000)
+    assert list(standings.index) == ["fast", "slow"]  # best median first
+    assert standings.loc["fast", "validation"] == "0.9920 (0.9910\u20130.9930)"
+    assert standings.loc["fast", "from target (images)"] == 1 and standings.loc["fast", "reached"]
+    assert standings.loc["slow", "from target (images)"] == round((0.98 - 0.9919) * 12_000) == -143
+    assert not standings.loc["slow", "reached"] and list(standings["seeds"]) == [3, 3]
+    with pytest.raises(ValueError, match="epochs=5"):
+        report.standings_at(budget_table(), 5, 0.9919, images=12_000)
+    with pytest.raises(ValueError, match="epochs=0"):
+        report.standings_at(budget_table(), 0, 0.9919, images=12_000)
+
+
+def test_the_budget_explorer_redraws_and_precomputes_every_budget():
+    explorer = BudgetExplorer(budget_table(), 0.9919, images=12_000)
+    assert explorer.epochs.value == 1 and "no strategy reached 0.9919" in explorer.caption()
+    explorer.epochs.value = 2
+    caption, table = explorer.output.outputs
+    assert "2 epochs: fast reached 0.9919" in caption["text"] and "from target (images)" in table["data"]["text/plain"]
+    html = explorer.static_html()
+    assert 'data-view="lookup"' in html and html.count('"panels"') == 2
+    with pytest.raises(ValueError, match="epochs=4"):
+        BudgetExplorer(budget_table(), 0.9919, images=12_000, epochs=4)
+    with pytest.raises(ValueError, match="images=0"):
+        BudgetExplorer(budget_table(), 0.9919, images=0)
+    with pytest.raises(ValueError, match="empty table"):
+        BudgetExplorer(pd.DataFrame({"epochs": []}), 0.9919, images=12_000)

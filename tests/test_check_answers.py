@@ -200,6 +200,7 @@ SPECIFIC = {
     "ex-one-cycle-fastai": (), "ex-one-cycle-images": (),
     "ex-summary-best": (), "ex-summary-search-epochs": (),
     "ex-after-sf-z": (), "ex-after-prodigy-coef": (), "ex-after-wsd-stable": (),
+    "ex-after-from-target": (), "ex-after-tied-at-two": (everything_of(lambda _: catalog.AFTER_LABELS.values()),),
 }
 
 

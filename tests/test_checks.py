@@ -79,6 +79,7 @@ def test_a_function_answer_that_raises_is_feedback_not_a_crash(monkeypatch):
 @pytest.mark.parametrize("expected, right, wrong, hint", [
     ("adam", " Adam ", "sgd", "it is not 'sgd'"),
     (frozenset({"adam", "nadam"}), ["Nadam", "adam"], {"adam", "sgd"}, "'sgd' does not belong in it"),
+    (frozenset({"Muon (WSD)", "Lion"}), ["muon (wsd)", " Lion "], {"Lion"}, "one name is missing"),
     ({"a": 1.0, "b": 2.0}, {"b": 2, "a": 1}, {"a": 1.0, "b": 3.0}, "at 'b', 3 is not it"),
 ])
 def test_texts_sets_and_dicts(monkeypatch, expected, right, wrong, hint):

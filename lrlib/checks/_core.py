@@ -236,7 +236,7 @@ def _first_difference(answer: Any, expected: Any, rtol: float, atol: float) -> _
                 return _Difference(f"{wrong} of {len(expected)} values are off", f"at {key!r}, {difference.first}")
         return None
     if isinstance(expected, (set, frozenset)):
-        given = {a.strip().lower() for a in answer}
+        given, expected = {a.strip().lower() for a in answer}, {e.lower() for e in expected}  # names in any case
         extra, missing = sorted(given - expected), sorted(expected - given)
         if not extra and not missing:
             return None

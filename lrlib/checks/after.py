@@ -1,4 +1,4 @@
-"""Checks for the part "After the article" (chapter 19)."""
+"""Checks for the part "After the article" (chapters 19 and 20)."""
 
 from __future__ import annotations
 
@@ -65,4 +65,62 @@ register(
                                          "itself: look at the warm-up's last step and the decay's first."),
                     Mistake(lambda: _stable_steps(warmup=False),
                             "the warm-up's steps (but its last) are below the peak: take them out too."))),
+)
+
+
+# --- chapter 20: do they remove the learning-rate problem? --------------------------------------
+_MEASURED = "20_do_they_remove_the_rate_problem"
+
+
+def _at_two_epochs() -> dict[str, list]:
+    """Each newer method's runs at a budget of two epochs (``catalog.after_time_to_accuracy``)."""
+    from ..catalog import after_time_to_accuracy
+    from ..training import run_many
+
+    return {label: run_many([s.experiment for s in runs if s.experiment.epochs == 2])
+            for label, runs in after_time_to_accuracy().items()}
+
+
+def _best_from_target(sign: float = 1.0, test_images: bool = False) -> int:
+    """The best median validation accuracy of the newer methods at two epochs, in validation
+    images above the article's accuracy (negative: short of it); ``test_images`` counts it,
+    wrongly, in test images."""
+    from ..catalog import TARGET_ACCURACY
+    from ..report import noise
+
+    runs = _at_two_epochs()
+    best = max(noise.median_score(r, "val_accuracy") for r in runs.values())
+    images = noise.evaluated_images(next(iter(runs.values()))[0], "test_accuracy" if test_images else "val_accuracy")
+    return round(sign * (best - TARGET_ACCURACY) * images)
+
+
+def _tied_at_two_epochs() -> frozenset[str]:
+    from ..report import noise
+
+    return frozenset(noise.tied_with_best(_at_two_epochs(), "val_accuracy"))
+
+
+def _best_alone_at_two_epochs() -> frozenset[str]:
+    from ..report import noise
+
+    return frozenset({noise.choose(_at_two_epochs(), "val_accuracy")})
+
+
+register(
+    Check("ex-after-from-target", _MEASURED, "one whole number of validation images, negative when short of 0.9919",
+          expected=_best_from_target, rtol=0.0, atol=0.5,
+          idea="take the highest median validation accuracy at two epochs among the five methods (report.budget_table "
+               "or report.standings_at), subtract 0.9919 and multiply by the validation images "
+               "(report.noise.evaluated_images(run, 'val_accuracy')), rounded.",
+          mistakes=(Mistake(lambda: _best_from_target(-1.0),
+                            "the size is right, the sign is not: the median minus 0.9919, negative when short."),
+                    Mistake(lambda: _best_from_target(test_images=True),
+                            "that multiplies by the test set's size; the medians are validation accuracies."))),
+    Check("ex-after-tied-at-two", _MEASURED, "a set of method names such as 'Prodigy (cosine)'",
+          expected=_tied_at_two_epochs,
+          idea="noise.tied_with_best on the methods' two-epoch runs by name, on 'val_accuracy': the best median "
+               "and every method whose difference from it is within the noise.",
+          mistakes=(Mistake(_best_alone_at_two_epochs,
+                            "that is the best method alone; methods within the noise of it tie with it and belong "
+                            "in the set."),)),
 )

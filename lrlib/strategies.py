@@ -23,8 +23,11 @@ class Strategy:
         training_runs: the full training runs it took to find the setting, the run that uses it
             included (1 for a default; a sweep of N rates is N).
         range_tests: the range tests it took besides.
-        time_to_accuracy: its name in ``catalog.time_to_accuracy_strategies`` where the book
-            measured its time to the target, else None.
+        time_to_accuracy: its name in ``catalog.time_to_accuracy_strategies`` (or
+            ``catalog.after_time_to_accuracy``) where the book measured its time to the target,
+            else None.
+        search_epochs: the epochs of training those runs took, one seed each, where they differ
+            in length (budgets tried); None: each is as long as the strategy's own runs.
     """
 
     name: str
@@ -34,6 +37,7 @@ class Strategy:
     training_runs: int = 1
     range_tests: int = 0
     time_to_accuracy: str | None = None
+    search_epochs: int | None = None
 
 
 def _longest(runs: list[Scenario]) -> tuple[Scenario, ...]:
@@ -100,4 +104,4 @@ def _fitted_to_budget(name: str, chapter: str, runs: list[Scenario], found_by: s
     chosen = epochs_to_target(table)[name] or tried[-1]
     return Strategy(f"{name}, {chosen} epochs", chapter, tuple(s for s in runs if s.experiment.epochs == chosen),
                     f"{found_by}; {len(tried)} budgets tried", training_runs=len(tried), range_tests=range_tests,
-                    time_to_accuracy=name)
+                    time_to_accuracy=name, search_epochs=sum(tried))

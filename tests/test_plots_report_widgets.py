@@ -760,9 +760,12 @@ def test_strategy_table_ranks_on_validation_and_reports_test_once():
         run.history["val_accuracy"][:] = [0.98, 0.991, 0.995]  # 99 % after the second epoch
     swept = [budget_run(2, s, 0.989, val=0.97 + s / 1000) for s in range(3)]  # far behind on validation
     strategies = [Strategy("fixed", "02_baseline", (), "a default", time_to_accuracy="fixed"),
-                  Strategy("swept", "05_fixed_rates_waste", (), "best of a sweep", training_runs=9, range_tests=1)]
-    table = report.strategy_table(strategies, {"fixed": fixed, "swept": swept}, {"fixed": 3})
-    assert table.loc["fixed", "to find it"] == "1 run" and table.loc["swept", "to find it"] == "9 runs + 1 range test"
+                  Strategy("swept", "05_fixed_rates_waste", (), "best of a sweep", training_runs=9, range_tests=1),
+                  Strategy("budgets", "17_one_cycle", (), "budgets tried", training_runs=3, search_epochs=6)]
+    table = report.strategy_table(strategies, {"fixed": fixed, "swept": swept, "budgets": swept}, {"fixed": 3})
+    assert table.loc["fixed", "to find it"] == "1 run (3 epochs)"
+    assert table.loc["swept", "to find it"] == "9 runs (18 epochs) + 1 range test"  # nine runs of two epochs
+    assert table.loc["budgets", "to find it"] == "3 runs (6 epochs)"
     assert table.loc["fixed", "median validation accuracy"] == pytest.approx(0.995) and table.loc["fixed", "seeds"] == 3
     assert table.loc["fixed", "median test accuracy"] == pytest.approx(0.9920)
     assert (table.loc["fixed", "against the best"], table.loc["swept", "against the best"]) == ("best", "behind")

@@ -10,6 +10,7 @@ def test_the_summary_holds_every_strategy_of_the_book_with_its_search_cost(book_
     assert decay.training_runs == 20 and {r.experiment.epochs for r in decay.runs} == {max(catalog.DECAY_BUDGETS)}
     one_cycle = next(s for s in strategies.values() if s.name.startswith("one-cycle"))
     assert one_cycle.range_tests == 1 and one_cycle.training_runs == len(catalog.ONE_CYCLE_BUDGETS)
+    assert one_cycle.search_epochs == sum(catalog.ONE_CYCLE_BUDGETS)
     budget = one_cycle.runs[0].experiment.epochs
     assert len(one_cycle.runs) == (5 if budget in catalog.HEADLINE_BUDGETS else 3)
     assert {r.experiment.epochs for r in one_cycle.runs} == {budget}
@@ -28,6 +29,7 @@ def test_the_newer_methods_join_the_summary_at_the_budget_chosen_on_validation(b
         strategy = strategies[label]
         assert strategy.name == f"{label}, {chosen} epochs" and {r.experiment.epochs for r in strategy.runs} == {chosen}
         assert strategy.training_runs == len(catalog.AFTER_BUDGETS) and strategy.range_tests == 0
+        assert strategy.search_epochs == sum(catalog.AFTER_BUDGETS)  # one run per budget tried
         assert len(strategy.runs) == (5 if chosen in catalog.HEADLINE_BUDGETS else 3)
 
 

@@ -237,7 +237,8 @@ def target_summary(table, article_epochs: int = 25):
 def strategy_table(strategies: Sequence, results: dict[str, Sequence[Result]], reached: dict[str, int | None],
                    metric: str = "val_accuracy"):
     """The book's summary: one row per strategy (``strategies.Strategy``) with its ``results``
-    (by strategy name): what it took to find the setting, its seeds and epochs, the median
+    (by strategy name): what it took to find the setting (training runs, their epochs with one
+    seed each, and range tests), its seeds and epochs, the median
     ``metric`` over its seeds (validation: it ranks, so a test metric is refused), whether it
     ties with the best by ``noise.tied_with_best``, the median epochs to 99 % validation
     accuracy, the epochs to the target (validation) where the book measured them (``reached``, by
@@ -255,7 +256,9 @@ def strategy_table(strategies: Sequence, results: dict[str, Sequence[Result]], r
         runs = results[strategy.name]
         to_99 = [epochs_to_accuracy(r, 0.99) for r in runs]
         target = reached.get(strategy.time_to_accuracy) if strategy.time_to_accuracy else None
-        cost = f"{strategy.training_runs} run{'s' * (strategy.training_runs > 1)}"
+        search = strategy.search_epochs
+        search = strategy.training_runs * runs[0].experiment.epochs if search is None else search
+        cost = f"{strategy.training_runs} run{'s' * (strategy.training_runs > 1)} ({search} epochs)"
         cost += f" + {strategy.range_tests} range test" if strategy.range_tests else ""
         to_99 = int(np.median(to_99)) if None not in to_99 else None
         label = "validation accuracy" if metric == "val_accuracy" else "validation loss"

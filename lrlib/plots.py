@@ -409,8 +409,8 @@ def plot_cycle_run(result: Result, ax: Axes | None = None, metric: str = "val_lo
 
 
 def plot_budget_curves(table, target: float, ax: Axes | None = None, log_x: bool = False) -> Axes:
-    """Median test accuracy against the epoch budget, one line per strategy of
-    ``report.budget_table``, with the ``target`` as a dashed line. The accuracy axis zooms in
+    """The median of ``report.budget_table``'s metric (validation accuracy in the book) against the
+    epoch budget, one line per strategy, with the ``target`` as a dashed line. The accuracy axis zooms in
     on the target (1.5 points below it) unless every median lies further down; ``log_x`` spreads
     out the short budgets, with the budgets as plain numbers."""
     from matplotlib.ticker import NullFormatter, ScalarFormatter

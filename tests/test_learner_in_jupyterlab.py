@@ -1,4 +1,4 @@
-"""Two learner notebooks as a learner sees them in JupyterLab (headless Chromium, offline): every
+"""Three learner notebooks as a learner sees them in JupyterLab (headless Chromium, offline): every
 Markdown cell rendered, no raw MyST, no placeholder, and every solution folded away until clicked.
 Screenshots: _build/screenshots/jupyterlab_<chapter>.png (the top of the chapter) and
 jupyterlab_<chapter>_exercise.png (its first exercise, with the folded solution below it)."""
@@ -13,7 +13,7 @@ import pytest
 
 from browser_helpers import SCREENSHOTS, PageProblems, free_port, jupyter_server
 
-CHAPTERS = ["08_initial_rate_still_fixed", "17_one_cycle"]  # glue-heavy, and the one-cycle chapter
+CHAPTERS = ["08_initial_rate_still_fixed", "17_one_cycle", "20_do_they_remove_the_rate_problem"]  # glue-heavy, one-cycle, the newest
 RAW_MYST = re.compile(r"\{(glue:text|glue|term|doc|cite:p|cite:t|ref|exercise|solution-start|solution-end|"
                       r"admonition|literalinclude|note|tip|important|warning)\}|```\{|^:\w+:", re.M)
 

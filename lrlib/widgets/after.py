@@ -99,7 +99,8 @@ class BudgetExplorer(_Control):
         standings = self.standings(epochs)
         reached = list(standings.index[standings["reached"].astype(bool)])
         epochs = self.epochs.value if epochs is None else epochs
-        return (f"{epochs} epochs: {', '.join(reached) if reached else 'no strategy'} reached {self.target} "
+        who = ", ".join(reached) if reached else "no strategy"
+        return (f"{epochs} epoch{'s' * (epochs != 1)}: {who} reached {self.target} "
                 f"(median validation accuracy over the seeds; {self.images:,} validation images).\n")
 
     def _show(self):

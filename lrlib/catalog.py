@@ -595,7 +595,8 @@ def after_time_to_accuracy(profile: str | None = None) -> dict[str, list[Scenari
     """``after_budgets`` by method, under ``AFTER_LABELS``: the runs that measure each newer
     method's time to ``TARGET_ACCURACY``, as ``time_to_accuracy_strategies`` does for the others."""
     runs = after_budgets(profile)
-    return {label: [s for s in runs if s.name.startswith(f"{method} ")] for method, label in AFTER_LABELS.items()}
+    return {label: [s for s in runs if s.experiment.optimizer == AFTER_METHODS[method]]
+            for method, label in AFTER_LABELS.items()}
 
 
 GROUPS["after-sweep"] = after_sweep

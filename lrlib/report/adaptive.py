@@ -52,13 +52,15 @@ def _accuracy_metric(metric: str) -> str:
 def swept_value(result: Result) -> float:
     """What a sensitivity sweep varies in ``result``: its (initial) learning rate, or, for a
     learning-rate-free optimizer (``optimizers.RATE_FREE_OPTIMIZERS``), its one knob (Prodigy's
-    ``d_coef``, 1.0 when left at its default). A band of good values is read the same way on both."""
-    from ..optimizers import RATE_FREE_OPTIMIZERS
+    ``d_coef``, its constructor's default when left out). A band of good values is read the same
+    way on both."""
+    from ..optimizers import RATE_FREE_OPTIMIZERS, _parameters
 
-    knob = RATE_FREE_OPTIMIZERS.get(result.experiment.optimizer)
+    optimizer = result.experiment.optimizer
+    knob = RATE_FREE_OPTIMIZERS.get(optimizer)
     if knob is None:
         return result.experiment.initial_rate
-    return float(dict(result.experiment.optimizer_options).get(knob, 1.0))
+    return float(dict(result.experiment.optimizer_options).get(knob, _parameters(optimizer)[knob].default))
 
 
 def _runs_by_rate(results: Sequence[Result]) -> dict[float, list[Result]]:

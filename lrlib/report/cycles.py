@@ -100,13 +100,14 @@ def headline_table(table, budgets: Sequence[int] | None = None):
     """``budget_table``'s medians and ranges, validation (which decides) and test (reported), one
     row per strategy and budget of ``budgets`` (all when None), as text ``median (min-max)``."""
     rows = table if budgets is None else table[table["epochs"].isin(list(budgets))]
-
-    def spread(row, prefix):
-        return f"{row[prefix + 'median']:.4f} ({row[prefix + 'min']:.4f}\u2013{row[prefix + 'max']:.4f})"
-
-    shown = rows.assign(validation=[spread(row, "") for _, row in rows.iterrows()],
-                        test=[spread(row, "test ") for _, row in rows.iterrows()])
+    shown = rows.assign(validation=[_spread(row) for _, row in rows.iterrows()],
+                        test=[_spread(row, "test ") for _, row in rows.iterrows()])
     return shown.set_index(["epochs", "strategy"]).sort_index(level=0, sort_remaining=False)[["seeds", "validation", "test"]]
+
+
+def _spread(row, prefix: str = "") -> str:
+    """A ``budget_table`` row's median and range (``prefix`` "test " for the test columns) as text."""
+    return f"{row[prefix + 'median']:.4f} ({row[prefix + 'min']:.4f}\u2013{row[prefix + 'max']:.4f})"
 
 
 def standings_at(table, epochs: int, target: float, images: int):
@@ -121,7 +122,7 @@ def standings_at(table, epochs: int, target: float, images: int):
                          f"Received: epochs={epochs!r}")
     rows = rows.sort_values("median", ascending=False).set_index("strategy")
     return rows.assign(
-        validation=[f"{row['median']:.4f} ({row['min']:.4f}\u2013{row['max']:.4f})" for _, row in rows.iterrows()],
+        validation=[_spread(row) for _, row in rows.iterrows()],
         **{"from target (images)": [int(round((median - target) * images)) for median in rows["median"]]},
     )[["seeds", "validation", "from target (images)", "reached"]]
 

@@ -522,16 +522,39 @@ def after_sweep(profile: str | None = None) -> list[Scenario]:
     its rate 1.0 and each ``d_coef``), every other option at its default, seed 0,
     ``sensitivity_epochs`` epochs (10 in the full profile, as the adaptive sweep; 2 elsewhere).
     Scenario names: ``"<method> <rate>"``, ``"prodigy d_coef <value>"``."""
-    epochs = sensitivity_epochs(profile)
+    return [_after_sweep_cell(method, value, profile)
+            for method, values in after_sweep_settings(profile).items() for value in values]
+
+
+def _after_sweep_cell(method: str, value: float, profile: str | None, seed: int = 0) -> Scenario:
+    """One run of ``after_sweep``: ``method`` at the swept ``value``, with ``seed``."""
+    optimizer, epochs = AFTER_METHODS[method], sensitivity_epochs(profile)
+    if optimizer == "prodigy":
+        return Scenario(f"prodigy d_coef {value:g}", _experiment(
+            "prodigy", 1.0, profile, optimizer_options={"d_coef": value}, epochs=epochs, seed=seed))
+    return Scenario(f"{method} {value:g}", _experiment(optimizer, value, profile, epochs=epochs, seed=seed))
+
+
+# The sweep's cells on which a band edge hangs by no more than the noise: each method's
+# ``report.noisy_band_edges`` on its seed-0 sweep (full profile), with the noise that its
+# time-to-accuracy repeats measured. A method's cells are chosen once its sweep is stored whole
+# (a test records how); each is run again with two more seeds.
+AFTER_SWEEP_REPEATS = (("lion", 3e-5), ("lion", 1e-3))
+
+
+def after_repeats(profile: str | None = None) -> list[Scenario]:
+    """Each cell of ``AFTER_SWEEP_REPEATS`` (a method of ``AFTER_METHODS`` and its swept value)
+    with seeds 0, 1 and 2 as in ``after_sweep``; seed 0 is the sweep's own run. Outside the full
+    profile, only the cells on that profile's sparser sweep, with seeds 0 and 1. Scenario names
+    as ``after_sweep``'s, followed by ``" seed <seed>"``."""
+    full = _is_full(profile)
+    settings = after_sweep_settings(profile)
     runs = []
-    for method, values in after_sweep_settings(profile).items():
-        optimizer = AFTER_METHODS[method]
-        for value in values:
-            if optimizer == "prodigy":
-                runs.append(Scenario(f"prodigy d_coef {value:g}", _experiment(
-                    "prodigy", 1.0, profile, optimizer_options={"d_coef": value}, epochs=epochs)))
-            else:
-                runs.append(Scenario(f"{method} {value:g}", _experiment(optimizer, value, profile, epochs=epochs)))
+    for method, value in AFTER_SWEEP_REPEATS:
+        if value in settings[method]:
+            for seed in (0, 1, 2) if full else (0, 1):
+                cell = _after_sweep_cell(method, value, profile, seed)
+                runs.append(Scenario(f"{cell.name} seed {seed}", cell.experiment))
     return runs
 
 
@@ -601,3 +624,4 @@ def after_time_to_accuracy(profile: str | None = None) -> dict[str, list[Scenari
 
 GROUPS["after-sweep"] = after_sweep
 GROUPS["after-budgets"] = after_budgets
+GROUPS["after-repeats"] = after_repeats

@@ -251,3 +251,22 @@ def test_after_time_to_accuracy_splits_the_after_budgets_by_method():
         for method, label in catalog.AFTER_LABELS.items():
             optimizers = {s.experiment.optimizer for s in by_label[label]}
             assert optimizers == {catalog.AFTER_METHODS[method]}
+
+
+def test_the_after_repeats_rerun_each_chosen_cell_with_more_seeds():
+    sweep = {s.experiment for s in scenarios("after-sweep", "full")}
+    repeats = scenarios("after-repeats", "full")
+    assert len(repeats) == 3 * len(catalog.AFTER_SWEEP_REPEATS)
+    for method, value in catalog.AFTER_SWEEP_REPEATS:
+        name = f"prodigy d_coef {value:g}" if method == "prodigy" else f"{method} {value:g}"
+        cell = [s.experiment for s in repeats if s.name.startswith(f"{name} seed ")]
+        assert sorted(e.seed for e in cell) == [0, 1, 2]
+        assert [e for e in cell if e.seed == 0][0] in sweep  # seed 0 is the sweep's own run
+        assert {dataclasses.replace(e, seed=0) for e in cell} <= sweep
+    # Outside the full profile: only the cells on the sparser sweep, seeds 0 and 1.
+    quick_sweep = {s.experiment for s in scenarios("after-sweep", "quick")}
+    quick = scenarios("after-repeats", "quick")
+    assert {e.seed for e in (s.experiment for s in quick)} <= {0, 1}
+    assert all(dataclasses.replace(s.experiment, seed=0) in quick_sweep for s in quick)
+    on_grid = [cell for cell in catalog.AFTER_SWEEP_REPEATS if cell[1] in catalog.after_sweep_settings("quick")[cell[0]]]
+    assert len(quick) == 2 * len(on_grid)

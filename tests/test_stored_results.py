@@ -172,3 +172,24 @@ def test_the_range_test_works_chapters_claims_hold_on_the_stored_runs():
     cost = report.range_test_cost(records, sweep)
     assert (cost["test / epoch"] < 0.6).all() and (cost["sweep / test"] > 100).all()  # "about half an epoch"
     assert np.median([len(r.test.rates) for r in records]) == 100  # "the median test": over every test
+
+def test_the_after_sweep_repeats_are_each_swept_methods_noisy_band_edges():
+    # catalog.AFTER_SWEEP_REPEATS: for each method whose seed-0 sweep is stored whole, the cells
+    # report.noisy_band_edges finds on it, with the noise the method's time-to-accuracy repeats
+    # measured (the widest validation range among them: the only repeats it had when chosen).
+    # A method whose sweep is still training has no cells yet.
+    from lrlib import catalog, report
+    from lrlib.report import noise
+    from lrlib.report.common import seed_repeats
+
+    for method, optimizer in catalog.AFTER_METHODS.items():
+        sweep = [STORE.load(s.experiment) for s in scenarios("after-sweep", "full") if s.experiment.optimizer == optimizer]
+        chosen = [cell for cell in catalog.AFTER_SWEEP_REPEATS if cell[0] == method]
+        if None in sweep:
+            assert chosen == [], f"{method}: cells chosen before its sweep was stored whole"
+            continue
+        budgets = [STORE.load(s.experiment) for s in scenarios("after-budgets", "full")
+                   if s.experiment.optimizer == optimizer]
+        seed_noise = max(noise.seed_range(runs, "val_accuracy") for runs in seed_repeats(budgets))
+        edges = report.noisy_band_edges(sweep, seed_noise=seed_noise)
+        assert chosen == [(method, value) for _, value in edges], method

@@ -67,8 +67,10 @@ def plot_loss_comparison(results: Sequence[Result], ax: Axes | None = None, metr
 
 def good_band(results: Sequence[Result], tolerance: float = 0.005,
               metric: str = "val_accuracy") -> tuple[float, float] | None:
-    """The lowest and highest (initial) rate whose ``metric`` (a validation accuracy: a band is
-    a choice, so a test metric is refused) is within ``tolerance`` of the best."""
+    """The lowest and highest swept value (``report.swept_value``: the initial rate, or a
+    learning-rate-free optimizer's knob) whose ``metric`` (a validation accuracy: a band is a
+    choice, so a test metric is refused) is within ``tolerance`` of the best."""
+    from .report.adaptive import swept_value
     from .report.noise import score, selection_metric
 
     if selection_metric(metric) != "val_accuracy":
@@ -77,22 +79,44 @@ def good_band(results: Sequence[Result], tolerance: float = 0.005,
         return None
     scores = [score(r, metric) for r in results]
     best = max(scores)
-    rates = [r.experiment.initial_rate for r, value in zip(results, scores) if value >= best - tolerance]
-    return min(rates), max(rates)
+    values = [swept_value(r) for r, value in zip(results, scores) if value >= best - tolerance]
+    return min(values), max(values)
+
+
+def swept_axis_label(optimizers: Sequence[str]) -> str:
+    """The name of the axis a sweep of ``optimizers`` varies: the learning rate, a
+    learning-rate-free optimizer's knob (``optimizers.RATE_FREE_OPTIMIZERS``), or both."""
+    from .optimizers import RATE_FREE_OPTIMIZERS
+
+    free = sorted({name for name in optimizers if name in RATE_FREE_OPTIMIZERS})
+    knobs = [f"{RATE_FREE_OPTIMIZERS[name]} for {name}" for name in free]
+    if free and set(free) == set(optimizers) and len({RATE_FREE_OPTIMIZERS[name] for name in free}) == 1:
+        return f"{RATE_FREE_OPTIMIZERS[free[0]]} (log scale)"
+    return "learning rate" + "".join(f", or {knob}" for knob in knobs) + " (log scale)"
+
+
+def band_labels(optimizers: Sequence[str]) -> list[str]:
+    """Each optimizer's name, with its knob where it is learning-rate free: what a band spans."""
+    from .optimizers import RATE_FREE_OPTIMIZERS
+
+    return [f"{name} ({RATE_FREE_OPTIMIZERS[name]})" if name in RATE_FREE_OPTIMIZERS else str(name)
+            for name in optimizers]
 
 
 def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | None = None,
                tolerance: float = 0.005, show_bands: bool = True) -> Axes:
-    """Validation accuracy (of the weights each run kept) against the learning rate (log axis),
-    one line per optimizer, each optimizer's good band (within ``tolerance`` of its best) shaded
-    unless ``show_bands`` is false (with many optimizers the shades overlap; see ``plot_bands``)."""
+    """Validation accuracy (of the weights each run kept) against the swept value (log axis: the
+    learning rate, or a learning-rate-free optimizer's knob, ``report.swept_value``), one line
+    per optimizer, each optimizer's good band (within ``tolerance`` of its best) shaded unless
+    ``show_bands`` is false (with many optimizers the shades overlap; see ``plot_bands``)."""
+    from .report.adaptive import swept_value
     from .report.noise import score
 
     ax = _axes(ax)
     for optimizer, results in results_by_optimizer.items():
-        ordered = sorted(results, key=lambda r: r.experiment.learning_rate)
-        rates = [r.experiment.learning_rate for r in ordered]
-        line, = ax.plot(rates, [score(r, "val_accuracy") for r in ordered], marker="o", label=optimizer)
+        ordered = sorted(results, key=swept_value)
+        values = [swept_value(r) for r in ordered]
+        line, = ax.plot(values, [score(r, "val_accuracy") for r in ordered], marker="o", label=optimizer)
         band = good_band(ordered, tolerance) if show_bands else None
         if band:
             # Widen a one-point band a little so that it stays visible.
@@ -101,7 +125,7 @@ def plot_sweep(results_by_optimizer: dict[str, Sequence[Result]], ax: Axes | Non
                        label=f"{optimizer}: within {tolerance:.1%} of its best")
     ax.axhline(0.1, color="grey", linestyle="--", label="chance (10 %)")
     ax.set_xscale("log")
-    ax.set_xlabel("learning rate (log scale)")
+    ax.set_xlabel(swept_axis_label([r.experiment.optimizer for runs in results_by_optimizer.values() for r in runs]))
     ax.set_ylabel("validation accuracy")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="best", fontsize="small")
@@ -125,10 +149,10 @@ def plot_bands(table, ax: Axes | None = None) -> Axes:
             if open_end:
                 ax.annotate("", xy=(end * (0.4 if end == low else 2.5), row), xytext=(end, row),
                             arrowprops={"arrowstyle": "->", "color": "C0"})
-    ax.set_yticks(range(len(table)), list(table.index))
+    ax.set_yticks(range(len(table)), band_labels(table.index))
     ax.invert_yaxis()  # the first row of the table on top
     ax.set_xscale("log")
-    ax.set_xlabel("learning rate (log scale)")
+    ax.set_xlabel(swept_axis_label(list(table.index)))
     ax.grid(alpha=0.3, which="major", axis="x")
     return ax
 

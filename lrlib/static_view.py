@@ -178,8 +178,10 @@ def bands_panel(table, title: str) -> dict:
         above = band["bad above"] if np.isfinite(band["bad above"]) else high * 2.5
         lines.append(series([below, above], [row, row], color="C7", width=1.5))
         lines.append(series([low, high], [row, row], color="C0", width=9, marker=6 if low == high else None))
-    return {"title": title, "xlabel": "learning rate (log scale)", "xlog": True, "yinvert": True,
-            "ylim": [-0.6, len(table) - 0.4], "yticks": [[row, str(name)] for row, name in enumerate(table.index)],
+    from .plots import band_labels, swept_axis_label
+
+    return {"title": title, "xlabel": swept_axis_label(list(table.index)), "xlog": True, "yinvert": True,
+            "ylim": [-0.6, len(table) - 0.4], "yticks": [[row, label] for row, label in enumerate(band_labels(table.index))],
             "series": lines}
 
 

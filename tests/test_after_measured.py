@@ -74,3 +74,30 @@ def test_the_budget_explorer_redraws_and_precomputes_every_budget():
         BudgetExplorer(budget_table(), 0.9919, images=0)
     with pytest.raises(ValueError, match="empty table"):
         BudgetExplorer(pd.DataFrame({"epochs": []}), 0.9919, images=12_000)
+
+
+def test_a_sweep_of_prodigy_is_drawn_and_labelled_on_its_knob():
+    from lrlib import plots
+
+    prodigy = [run("prodigy", 1.0, val_accuracy=a, options={"d_coef": d}) for d, a in ((0.1, 0.95), (1.0, 0.99), (10.0, 0.9))]
+    lion = [run("lion", rate, val_accuracy=a) for rate, a in ((1e-4, 0.99), (1e-3, 0.98))]
+    assert plots.good_band(prodigy, tolerance=0.005) == (1.0, 1.0)
+    ax = plots.plot_sweep({"prodigy": prodigy}, show_bands=False)
+    assert list(ax.lines[0].get_xdata()) == [0.1, 1.0, 10.0] and ax.get_xlabel() == "d_coef (log scale)"
+    assert plots.plot_sweep({"lion": lion, "prodigy": prodigy}).get_xlabel() == "learning rate, or d_coef for prodigy (log scale)"
+    assert plots.swept_axis_label(["lion", "lamb"]) == "learning rate (log scale)"
+    bands = plots.plot_bands(report.band_width_table(prodigy + lion))
+    assert [label.get_text() for label in bands.get_yticklabels()] == ["lion", "prodigy (d_coef)"]
+    assert bands.get_xlabel() == "learning rate, or d_coef for prodigy (log scale)"
+
+
+def test_the_band_explorer_names_prodigys_knob_in_its_table_and_static_view():
+    from lrlib.widgets import BandExplorer
+
+    prodigy = [run("prodigy", 1.0, val_accuracy=a, options={"d_coef": d}) for d, a in ((0.1, 0.95), (1.0, 0.99), (10.0, 0.9))]
+    lion = [run("lion", rate, val_accuracy=a) for rate, a in ((1e-4, 0.99), (1e-3, 0.98))]
+    explorer = BandExplorer(lion + prodigy, tolerance=0.005)
+    table_html = explorer.output.outputs[-1]["data"]["text/html"]
+    assert "prodigy (d_coef)" in table_html
+    page = explorer.static_html()
+    assert "prodigy (d_coef)" in page and "learning rate, or d_coef for prodigy (log scale)" in page

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import static_view, validation
-from ..plots import plot_bands
+from ..plots import band_labels, plot_bands
 from ..report import band_width_table
 from ..results import Result
 from .common import PlainSlider, _Control, _rate_slider, _replace
@@ -128,5 +128,6 @@ def _band_widths(table):
     from ..report import readable
 
     widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
+        index=dict(zip(table.index, band_labels(table.index))),
         columns={"width": "width (decades, at least)", "width_at_most": "at most"})
     return readable(widths.round(4), infinite="open: no bad rate above")

@@ -13,7 +13,7 @@ import statistics
 from . import schedules, validation
 from .data import MNIST_TRAIN_IMAGES
 from .experiment import Experiment
-from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES
+from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES, RATE_FREE_OPTIMIZERS, _parameters
 from .profiles import default_profile, get_profile
 from .range_test import RangeTestPlan
 
@@ -571,6 +571,15 @@ AFTER_BUDGETS = (1, 2, 3)
 AFTER_WARMUP_FRACTION = 0.05
 AFTER_DECAY_FRACTION = 0.2
 AFTER_PEAK_RATES = {"lion": 3e-4, "lamb": 1e-3, "muon": 1e-3, "schedule-free adamw": 0.0025, "prodigy": 1.0}
+
+
+def after_settings() -> dict[str, float]:
+    """The swept value (``report.swept_value``) each method's time-to-accuracy runs use, by
+    lrlib's optimizer name: the peak of ``AFTER_PEAK_RATES``, or, for Prodigy, whose rate is a
+    multiplier left at 1.0, its ``d_coef`` at the constructor's default."""
+    return {optimizer: (_parameters(optimizer)[RATE_FREE_OPTIMIZERS[optimizer]].default
+                        if optimizer in RATE_FREE_OPTIMIZERS else AFTER_PEAK_RATES[method])
+            for method, optimizer in AFTER_METHODS.items()}
 
 
 def wsd_rate(peak_rate: float, epochs: int, profile: str | None = None) -> schedules.Schedule:

@@ -101,3 +101,20 @@ def test_the_band_explorer_names_prodigys_knob_in_its_table_and_static_view():
     assert "prodigy (d_coef)" in table_html
     page = explorer.static_html()
     assert "prodigy (d_coef)" in page and "learning rate, or d_coef for prodigy (log scale)" in page
+
+
+def test_settings_in_bands_say_where_each_methods_setting_lies():
+    accuracies = {1e-4: 0.95, 3e-4: 0.985, 1e-3: 0.99, 3e-3: 0.988, 1e-2: 0.9}
+    lion = [run("lion", rate, val_accuracy=a) for rate, a in accuracies.items()]
+    prodigy = [run("prodigy", 1.0, val_accuracy=a, options={"d_coef": d}) for d, a in ((0.1, 0.95), (1.0, 0.99), (10.0, 0.9))]
+    bands = report.band_width_table(lion + prodigy, tolerance=0.005)
+    table = report.settings_in_bands(bands, {"lion": 3e-3, "prodigy": 1.0})
+    assert list(table.index) == ["lion", "prodigy"] and list(table["where"]) == ["in the band", "in the band"]
+    assert table.loc["lion", "decades from the best"] == pytest.approx(0.47712, abs=1e-5)  # log10(3)
+    assert report.settings_in_bands(bands, {"lion": 5e-3}).loc["lion", "where"] == "at an edge"
+    assert report.settings_in_bands(bands, {"lion": 2e-4}).loc["lion", "where"] == "at an edge"
+    assert report.settings_in_bands(bands, {"lion": 5e-2}).loc["lion", "where"] == "outside"
+    with pytest.raises(ValueError, match="'muon'"):
+        report.settings_in_bands(bands, {"muon": 1e-3})
+    with pytest.raises(ValueError, match=r"settings\['lion'\]"):
+        report.settings_in_bands(bands, {"lion": -1e-3})

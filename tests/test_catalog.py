@@ -270,3 +270,14 @@ def test_the_after_repeats_rerun_each_chosen_cell_with_more_seeds():
     assert all(dataclasses.replace(s.experiment, seed=0) in quick_sweep for s in quick)
     on_grid = [cell for cell in catalog.AFTER_SWEEP_REPEATS if cell[1] in catalog.after_sweep_settings("quick")[cell[0]]]
     assert len(quick) == 2 * len(on_grid)
+
+
+def test_after_settings_are_the_peak_rates_and_prodigys_default_d_coef():
+    import inspect
+
+    from lrlib.prodigy import Prodigy
+
+    settings = catalog.after_settings()
+    assert list(settings) == list(catalog.AFTER_METHODS.values())
+    assert settings["lion"] == 3e-4 and settings["schedule_free_adamw"] == 0.0025
+    assert settings["prodigy"] == inspect.signature(Prodigy).parameters["d_coef"].default == 1.0

@@ -7,11 +7,12 @@ never used to choose.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import validation
 from ..results import Result
 from ..catalog import Scenario
 from . import noise
@@ -245,3 +246,32 @@ def band_width_table(results: Sequence[Result], tolerance: float = 0.005, metric
                           for name, runs in _by_optimizer(results).items()}).T
     table.index.name = "optimizer"
     return table.sort_values(["width", "best accuracy"], ascending=False)
+
+
+def settings_in_bands(bands, settings: Mapping[str, float]):
+    """Where the setting each optimizer comes with lies in its good band: for each optimizer of
+    ``settings`` (its name in ``bands``, a ``band_width_table``, to the rate or knob it is run at),
+    the ``setting``, the ``best`` swept value, the setting's distance from it in decades
+    (``decades from the best``, positive above), the band's ends, and ``where``: ``"in the band"``,
+    ``"at an edge"`` (between the band and the nearest bad value, where the grid leaves the edge
+    somewhere) or ``"outside"``, as a ``pandas.DataFrame`` in the order of ``settings``."""
+    import pandas as pd
+
+    missing = sorted(set(settings) - set(bands.index))
+    if missing:
+        raise ValueError(f"Argument `settings` names {missing}, which `bands` does not hold ({sorted(bands.index)}). "
+                         f"Received: settings={dict(settings)!r}")
+    rows = []
+    for name, setting in settings.items():
+        band = bands.loc[name]
+        setting = validation.number(f"settings[{name!r}]", setting, minimum=0.0, exclusive_minimum=True)
+        if band["band from"] <= setting <= band["band to"]:
+            where = "in the band"
+        elif band["bad below"] < setting < band["bad above"]:
+            where = "at an edge"
+        else:
+            where = "outside"
+        rows.append({"optimizer": name, "setting": setting, "best": band["best rate"],
+                     "decades from the best": float(np.log10(setting / band["best rate"])),
+                     "band from": band["band from"], "band to": band["band to"], "where": where})
+    return pd.DataFrame(rows).set_index("optimizer")

@@ -539,7 +539,8 @@ def _after_sweep_cell(method: str, value: float, profile: str | None, seed: int 
 # ``report.noisy_band_edges`` on its seed-0 sweep (full profile), with the noise that its
 # time-to-accuracy repeats measured. A method's cells are chosen once its sweep is stored whole
 # (a test records how); each is run again with two more seeds.
-AFTER_SWEEP_REPEATS = (("lion", 3e-5), ("lion", 1e-3), ("lamb", 1e-3), ("lamb", 1e-2), ("muon", 3e-4), ("muon", 1e-2))
+AFTER_SWEEP_REPEATS = (("lion", 3e-5), ("lion", 1e-3), ("lamb", 1e-3), ("lamb", 1e-2),
+                       ("muon", 3e-4), ("muon", 1e-2))
 
 
 def after_repeats(profile: str | None = None) -> list[Scenario]:

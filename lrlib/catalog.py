@@ -13,7 +13,7 @@ import statistics
 from . import schedules, validation
 from .data import MNIST_TRAIN_IMAGES
 from .experiment import Experiment
-from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES, RATE_FREE_OPTIMIZERS, _parameters
+from .optimizers import DEFAULT_RATES, OPTIMIZERS, PAPER_RATES, RATE_FREE_OPTIMIZERS, knob_default
 from .profiles import default_profile, get_profile
 from .range_test import RangeTestPlan
 
@@ -578,8 +578,7 @@ def after_settings() -> dict[str, float]:
     """The swept value (``report.swept_value``) each method's time-to-accuracy runs use, by
     lrlib's optimizer name: the peak of ``AFTER_PEAK_RATES``, or, for Prodigy, whose rate is a
     multiplier left at 1.0, its ``d_coef`` at the constructor's default."""
-    return {optimizer: (_parameters(optimizer)[RATE_FREE_OPTIMIZERS[optimizer]].default
-                        if optimizer in RATE_FREE_OPTIMIZERS else AFTER_PEAK_RATES[method])
+    return {optimizer: knob_default(optimizer) if optimizer in RATE_FREE_OPTIMIZERS else AFTER_PEAK_RATES[method]
             for method, optimizer in AFTER_METHODS.items()}
 
 

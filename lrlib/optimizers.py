@@ -166,6 +166,12 @@ def check_option(optimizer: str, name: str, value: Any) -> Any:
 # (a shape that multiplies the estimate, e.g. ``schedules.wsd(1.0, ...)``).
 RATE_FREE_OPTIMIZERS = {"prodigy": "d_coef"}
 
+
+def knob_default(optimizer: str) -> float:
+    """The default of a learning-rate-free optimizer's knob (``RATE_FREE_OPTIMIZERS``), read from
+    its constructor's signature."""
+    return float(_parameters(optimizer)[RATE_FREE_OPTIMIZERS[optimizer]].default)
+
 # Schedule-free methods replace the schedule (their warm-up is the option ``warmup_steps``): they
 # take a fixed rate only.
 SCHEDULE_FREE_OPTIMIZERS = ("schedule_free_adamw", "keras_schedule_free_adamw")

@@ -55,13 +55,13 @@ def swept_value(result: Result) -> float:
     learning-rate-free optimizer (``optimizers.RATE_FREE_OPTIMIZERS``), its one knob (Prodigy's
     ``d_coef``, its constructor's default when left out). A band of good values is read the same
     way on both."""
-    from ..optimizers import RATE_FREE_OPTIMIZERS, _parameters
+    from ..optimizers import RATE_FREE_OPTIMIZERS, knob_default
 
     optimizer = result.experiment.optimizer
     knob = RATE_FREE_OPTIMIZERS.get(optimizer)
     if knob is None:
         return result.experiment.initial_rate
-    return float(dict(result.experiment.optimizer_options).get(knob, _parameters(optimizer)[knob].default))
+    return float(dict(result.experiment.optimizer_options).get(knob, knob_default(optimizer)))
 
 
 def _runs_by_rate(results: Sequence[Result]) -> dict[float, list[Result]]:

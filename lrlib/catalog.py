@@ -540,7 +540,7 @@ def _after_sweep_cell(method: str, value: float, profile: str | None, seed: int 
 # time-to-accuracy repeats measured. A method's cells are chosen once its sweep is stored whole
 # (a test records how); each is run again with two more seeds.
 AFTER_SWEEP_REPEATS = (("lion", 3e-5), ("lion", 1e-3), ("lamb", 1e-3), ("lamb", 1e-2),
-                       ("muon", 3e-4), ("muon", 1e-2), ("schedule-free adamw", 1e-3))
+                       ("muon", 3e-4), ("muon", 1e-2), ("schedule-free adamw", 1e-3), ("prodigy", 5.0))
 
 
 def after_repeats(profile: str | None = None) -> list[Scenario]:

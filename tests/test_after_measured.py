@@ -118,3 +118,16 @@ def test_settings_in_bands_say_where_each_methods_setting_lies():
         report.settings_in_bands(bands, {"muon": 1e-3})
     with pytest.raises(ValueError, match=r"settings\['lion'\]"):
         report.settings_in_bands(bands, {"lion": -1e-3})
+
+
+def test_widths_at_most_say_which_end_of_the_grid_is_open():
+    prodigy = [run("prodigy", 1.0, val_accuracy=a, options={"d_coef": d}) for d, a in ((0.1, 0.99), (1.0, 0.99), (10.0, 0.9))]
+    lion = [run("lion", rate, val_accuracy=a) for rate, a in ((1e-4, 0.9), (1e-3, 0.99), (1e-2, 0.8))]
+    adam = [run("adam", rate, val_accuracy=a) for rate, a in ((1e-4, 0.9), (1e-3, 0.99))]
+    sgd = [run("sgd", rate, val_accuracy=0.99) for rate in (1e-3, 1e-2)]
+    bands = report.band_width_table(prodigy + lion + adam + sgd, tolerance=0.005)
+    shown = dict(zip(bands.index, report.widths_at_most(bands)))
+    assert shown["prodigy"] == "open: no bad value below"
+    assert shown["adam"] == "open: no bad value above"
+    assert shown["sgd"] == "open: no bad value below or above"
+    assert shown["lion"] == pytest.approx(2.0)

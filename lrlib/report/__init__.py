@@ -21,7 +21,7 @@ from .decay_quotes import (  # noqa: F401
 )
 from .adaptive import (  # noqa: F401
     optimizer_table, swept_value, good_band_width, band_edges, noisy_band_edges, with_repeats, repeated_cells_table, repeats_summary,
-    band_width_table, settings_in_bands,
+    band_width_table, settings_in_bands, widths_at_most,
 )
 from .range_tests import (  # noqa: F401
     suggestion_table, suggestions_on_sweep, range_test_cost,

@@ -124,10 +124,11 @@ class BandExplorer(_Control):
 
 
 def _band_widths(table):
-    """The widths a band table shows a reader; "at most" is open where no bad rate lies above."""
-    from ..report import readable
+    """The widths a band table shows a reader; "at most" says which end is open where a band
+    reaches the grid's end."""
+    from ..report import widths_at_most
 
-    widths = table[["best rate", "best accuracy", "width", "width_at_most"]].rename(
-        index=dict(zip(table.index, band_labels(table.index))),
-        columns={"width": "width (decades, at least)", "width_at_most": "at most"})
-    return readable(widths.round(4), infinite="open: no bad rate above")
+    widths = table[["best rate", "best accuracy", "width"]].round(4).rename(
+        index=dict(zip(table.index, band_labels(table.index))), columns={"width": "width (decades, at least)"})
+    widths["at most"] = [w if isinstance(w, str) else round(w, 4) for w in widths_at_most(table)]
+    return widths

@@ -95,6 +95,20 @@ def test_the_band_widths_in_the_sensitivity_chapter_are_the_stored_ones(built_bo
         assert f"{table.loc[name, 'band from']:g} to {table.loc[name, 'band to']:g}" in page, name
 
 
+def test_the_bands_in_chapter_20_are_the_stored_ones_with_their_edge_repeats(built_book):
+    from lrlib import find_stored, report, scenarios
+
+    def stored(group):
+        return [find_stored(s.experiment) for s in scenarios(group, "full")]
+
+    table = report.band_width_table(report.with_repeats(stored("after-sweep"), stored("after-repeats")))
+    page = (built_book / "book" / "20_do_they_remove_the_rate_problem.html").read_text()
+    for name, band in table.iterrows():
+        assert f"{band['best accuracy']:.4f}" in page, name
+    for name in ("prodigy", "schedule_free_adamw"):  # the bands "What the papers claim" quotes
+        assert f"{table.loc[name, 'band from']:g} to {table.loc[name, 'band to']:g}" in page, name
+
+
 def test_the_instructors_page_times_every_chapter(built_book):
     from lrlib.classroom import book_chapters
 

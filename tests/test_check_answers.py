@@ -201,6 +201,7 @@ SPECIFIC = {
     "ex-summary-best": (), "ex-summary-search-epochs": (),
     "ex-after-sf-z": (), "ex-after-prodigy-coef": (), "ex-after-wsd-stable": (),
     "ex-after-from-target": (), "ex-after-tied-at-two": (everything_of(lambda _: catalog.AFTER_LABELS.values()),),
+    "ex-after-own-setting": (everything_of(lambda _: catalog.after_settings()),),
 }
 
 

@@ -203,7 +203,7 @@ def test_browser_compounding_is_the_article_codes(page):
 
 # --- every control class's static view, in Chromium ------------------------------------------
 
-CONTROL_COUNT = 16
+CONTROL_COUNT = 17
 
 
 @pytest.fixture(scope="module")
@@ -241,6 +241,9 @@ def every_control(chromium):
                    for name, runs in catalog.after_time_to_accuracy().items()}
         controls.append(w.BudgetExplorer(report.budget_table(budgets, catalog.TARGET_ACCURACY),
                                          catalog.TARGET_ACCURACY, images=12_000))
+        # The after-the-article bands: a learning-rate-free method's knob on the same axis as rates.
+        controls.append(w.BandExplorer(report.with_repeats(stored("after-sweep"), stored("after-repeats")),
+                                       tolerance=0.005))
     finally:
         for name, value in saved.items():
             os.environ.pop(name) if value is None else os.environ.__setitem__(name, value)

@@ -115,6 +115,17 @@ def _best_alone_at_two_epochs() -> frozenset[str]:
     return frozenset({noise.choose(_book_at_two_epochs(), "val_accuracy")})
 
 
+def _settings_out_of_band(tolerance: float = 0.002) -> frozenset[str]:
+    """The methods whose own setting (``catalog.after_settings``) is not in their good band at
+    ``tolerance``, on the book's stored sweep with its edge repeats, whatever the profile."""
+    from ..catalog import after_settings
+    from ..report import band_width_table, book_runs, settings_in_bands, with_repeats
+
+    pooled = with_repeats(book_runs("after-sweep"), book_runs("after-repeats"))
+    placed = settings_in_bands(band_width_table(pooled, tolerance), after_settings())
+    return frozenset(placed.index[placed["where"] != "in the band"])
+
+
 register(
     Check("ex-after-from-target", _MEASURED, "one whole number of validation images, negative when short of 0.9919",
           expected=_best_from_target, rtol=0.0, atol=0.5,
@@ -133,4 +144,13 @@ register(
           mistakes=(Mistake(_best_alone_at_two_epochs,
                             "that is the best method alone; methods within the noise of it tie with it and belong "
                             "in the set."),)),
+    Check("ex-after-own-setting", _MEASURED, "a set of optimizer names such as 'lamb' (empty if none)",
+          expected=_settings_out_of_band,
+          idea="report.band_width_table(pooled, tolerance=0.002) on the book's sweep pooled with its edge repeats "
+               "(report.with_repeats(report.book_runs('after-sweep'), report.book_runs('after-repeats'))), then "
+               "report.settings_in_bands(bands, catalog.after_settings()): keep the names not 'in the band'.",
+          mistakes=(Mistake(lambda: _settings_out_of_band(0.005),
+                            "that is at the chapter's 0.5 %; tighten the tolerance to 0.2 %."),
+                    Mistake(lambda: _settings_out_of_band(0.001),
+                            "that is at 0.1 %; the exercise asks for 0.2 % (24 of the 12,000 validation images)."))),
 )

@@ -208,7 +208,8 @@ CONTROL_COUNT = 17
 
 @pytest.fixture(scope="module")
 def every_control(chromium):
-    """One instance of every control class, on the book's stored full-profile results."""
+    """One instance of every control class, on the book's stored full-profile results (two of
+    BandExplorer: rates alone, and rates beside a learning-rate-free method's knob)."""
     import os
 
     from lrlib import catalog, report

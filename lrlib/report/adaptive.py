@@ -248,15 +248,15 @@ def band_width_table(results: Sequence[Result], tolerance: float = 0.005, metric
     return table.sort_values(["width", "best accuracy"], ascending=False)
 
 
-def widths_at_most(bands) -> list:
+def widths_at_most(bands, digits: int = 4) -> list:
     """Each band's ``width_at_most`` (rows of a ``band_width_table``) as a reader reads it: the
-    number, or, where the band reaches an end of the grid with no bad value beyond it, which end
-    is open ("open: no bad value below"), instead of ``inf``."""
+    number rounded to ``digits`` places, or, where the band reaches an end of the grid with no
+    bad value beyond it, which end is open ("open: no bad value below"), instead of ``inf``."""
     shown = []
     for _, band in bands.iterrows():
         open_ends = [end for end, is_open in (("below", band["bad below"] == 0), ("above", np.isinf(band["bad above"])))
                      if is_open]
-        shown.append("open: no bad value " + " or ".join(open_ends) if open_ends else band["width_at_most"])
+        shown.append("open: no bad value " + " or ".join(open_ends) if open_ends else round(band["width_at_most"], digits))
     return shown
 
 

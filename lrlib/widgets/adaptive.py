@@ -130,5 +130,5 @@ def _band_widths(table):
 
     widths = table[["best rate", "best accuracy", "width"]].round(4).rename(
         index=dict(zip(table.index, band_labels(table.index))), columns={"width": "width (decades, at least)"})
-    widths["at most"] = [w if isinstance(w, str) else round(w, 4) for w in widths_at_most(table)]
+    widths["at most"] = widths_at_most(table)
     return widths
